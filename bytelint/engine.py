@@ -1,0 +1,251 @@
+"""The pure core: ``lint_source(source_bytes, path, config) -> FileResult``.
+
+Pipeline per file, cheapest first:
+1. decode the bytes (BOM, coding cookie) and compile them (never run them);
+2. ask every enabled rule for bytecode evidence; a file where no rule has any is done here,
+   without a libcst tree (most clean files stop at this step);
+3. parse once with libcst, resolve positions, walk once, dispatching each node to the rules
+   registered for its type, with the scope and loop context kept by the engine;
+4. drop suppressed findings, sort, return plain data.
+
+``lint_source`` never raises: an unexpected exception becomes the file's error result.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from . import bytecode, suppression
+from .config import Config, enabled_codes, ignored_for_path
+from .registry import all_rules
+from .results import FileResult, Finding, Span
+from .rule import Report, Rule
+from .source import SourceError, SourceText, decode
+from .versions import Version, format_version
+
+SCOPE_KINDS: Dict[Type[cst.CSTNode], str] = {
+    cst.ClassDef: "class",
+    cst.FunctionDef: "function",
+    cst.Lambda: "lambda",
+    cst.ListComp: "comprehension",
+    cst.SetComp: "comprehension",
+    cst.DictComp: "comprehension",
+    cst.GeneratorExp: "comprehension",
+}
+LOOP_TYPES = (cst.For, cst.While)
+
+
+@dataclass
+class FileContext:
+    """What rules know about the file being linted."""
+
+    path: str
+    source: SourceText
+    code: Any  # types.CodeType
+    config: Config
+    _bytecode: Optional[bytecode.ModuleBytecode] = field(default=None, repr=False)
+
+    @property
+    def bytecode(self) -> bytecode.ModuleBytecode:
+        if self._bytecode is None:
+            self._bytecode = bytecode.ModuleBytecode.build(self.code, self.source.lines)
+        return self._bytecode
+
+    def targets_for(self, rule: Rule) -> Tuple[Version, ...]:
+        return rule.applicable(self.config.target_versions)
+
+
+class NodeContext:
+    """The engine's view of where a node sits. One object, updated during the walk: rules read
+    it inside ``check`` and never keep it."""
+
+    def __init__(self, file: FileContext, positions: Any) -> None:
+        self.file = file
+        self._positions = positions
+        self.ancestors: List[cst.CSTNode] = []
+        # (scope node, scope kind, loops inside that scope so far)
+        self.scopes: List[Tuple[cst.CSTNode, str, List[cst.CSTNode]]] = []
+
+    def span(self, node: cst.CSTNode) -> Span:
+        rng = self._positions[node]
+        return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+    @property
+    def scope(self) -> cst.CSTNode:
+        return self.scopes[-1][0]
+
+    @property
+    def scope_kind(self) -> str:
+        return self.scopes[-1][1]
+
+    @property
+    def loops(self) -> Tuple[cst.CSTNode, ...]:
+        """Enclosing ``for``/``while`` statements inside the current scope, outermost first."""
+        return tuple(self.scopes[-1][2])
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.ancestors[-1] if self.ancestors else None
+
+
+class _Walker(cst.CSTVisitor):
+    def __init__(self, ctx: NodeContext, dispatch: Dict[type, List[Tuple[Rule, Any]]]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.dispatch = dispatch
+        self.reports: List[Tuple[Rule, Report]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        ctx = self.ctx
+        handlers = self.dispatch.get(type(node))
+        if handlers:
+            for rule, evidence in handlers:
+                for report in rule.check(node, ctx, evidence):
+                    self.reports.append((rule, report))
+        kind = SCOPE_KINDS.get(type(node))
+        if kind is not None:
+            ctx.scopes.append((node, kind, []))
+        elif isinstance(node, LOOP_TYPES):
+            ctx.scopes[-1][2].append(node)
+        ctx.ancestors.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        ctx = self.ctx
+        ctx.ancestors.pop()
+        if type(original_node) in SCOPE_KINDS:
+            ctx.scopes.pop()
+        elif isinstance(original_node, LOOP_TYPES):
+            ctx.scopes[-1][2].pop()
+
+
+def select_rules(config: Config, rules: Optional[Sequence[Rule]] = None) -> List[Rule]:
+    """The rules this configuration runs that apply to at least one target version."""
+    rules = list(rules) if rules is not None else all_rules()
+    codes = [r.code for r in rules]
+    preview = [r.code for r in rules if r.preview]
+    enabled = enabled_codes(config, codes, preview)
+    return [r for r in rules if r.code in enabled and r.applicable(config.target_versions)]
+
+
+def lint_source(
+    source: bytes, path: str, config: Config, rules: Optional[Sequence[Rule]] = None
+) -> FileResult:
+    try:
+        selected = select_rules(config, rules)
+        ignored = ignored_for_path(config, path)
+        if ignored:
+            selected = [r for r in selected if not any(r.code.startswith(c) or c == "ALL" for c in ignored)]
+        return _lint(source, path, config, selected)
+    except RecursionError:
+        return FileResult(path, error="too deeply nested to analyse (recursion limit)")
+    except MemoryError:
+        return FileResult(path, error="out of memory while analysing this file")
+    except Exception as exc:  # the per-file boundary: one file never stops the run
+        return FileResult(path, error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> FileResult:
+    try:
+        text = decode(source)
+    except SourceError as exc:
+        return FileResult(path, error=str(exc))
+    suppressions = suppression.parse(text.text)
+    if suppressions.file == suppression.ALL or not rules:
+        return FileResult(path)
+
+    compiled = bytecode.compile_source(source, path)
+    if compiled.code is None:
+        return _without_bytecode(path, text, compiled)
+
+    file = FileContext(path=path, source=text, code=compiled.code, config=config)
+    dispatch: Dict[type, List[Tuple[Rule, Any]]] = {}
+    for rule in rules:
+        if suppressions.file and suppression._covers(suppressions.file, rule.code):
+            continue
+        evidence = rule.evidence(file)
+        if not evidence:
+            continue
+        for node_type in rule.node_types:
+            dispatch.setdefault(node_type, []).append((rule, evidence))
+    if not dispatch:
+        return FileResult(path)
+
+    enabled_gc = gc.isenabled()
+    gc.disable()  # parsing allocates millions of small objects: collections only slow it down
+    try:
+        try:
+            module = cst.parse_module(text.text)
+        except cst.ParserSyntaxError as exc:
+            return FileResult(
+                path,
+                notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
+            )
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        ctx = NodeContext(file, positions)
+        ctx.scopes.append((module, "module", []))
+        walker = _Walker(ctx, dispatch)
+        module.visit(walker)
+    finally:
+        if enabled_gc:
+            gc.enable()
+
+    findings = {}
+    for rule, report in walker.reports:
+        span = report.span or ctx.span(report.node)
+        if suppressions.suppresses(rule.code, span.line):
+            continue
+        finding = Finding(
+            code=rule.code,
+            name=rule.name,
+            message=report.message,
+            path=path,
+            span=span,
+            url=rule.url(),
+            evidence=report.evidence,
+        )
+        findings.setdefault((rule.code, span), finding)
+    ordered = tuple(sorted(findings.values(), key=Finding.sort_key))
+    return FileResult(path, findings=ordered)
+
+
+def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:
+    """compile() failed. If libcst can parse the file it is (probably) syntax newer than this
+    interpreter: skip the bytecode-confirmed checks with a notice. Otherwise it is an error."""
+    message = compiled.error or "cannot compile"
+    newest = bytecode.SUPPORTED_VERSIONS[-1]
+    if message.startswith("SyntaxError") and bytecode.RUNNING_VERSION < newest:
+        try:
+            cst.parse_module(text.text)
+        except Exception:
+            pass
+        else:
+            running = format_version(bytecode.RUNNING_VERSION)
+            return FileResult(
+                path,
+                notices=(
+                    f"bytecode checks skipped: Python {running} cannot compile this file "
+                    f"({message}); it may use newer syntax: run bytelint under a newer Python",
+                ),
+            )
+    return FileResult(path, error=message)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def lint_rules_for(config: Config) -> List[Rule]:
+    return select_rules(config)
+
+
+def iter_findings(results: Iterable[FileResult]) -> Iterable[Finding]:
+    for result in results:
+        yield from result.findings

@@ -1,0 +1,121 @@
+"""The rule interface.
+
+A rule is one class in one module of ``bytelint.rules``. It pairs two halves:
+
+- ``evidence(file)``: the bytecode half. It runs first, on the compiled code only, and returns
+  the instruction sites that could make the rule fire (or something falsy). When no enabled
+  rule has evidence in a file, the engine never builds a libcst tree for it.
+- ``check(node, ctx, evidence)``: the libcst half. The engine calls it for every node of the
+  rule's ``node_types``; it matches the source pattern, confirms it against the evidence (the
+  same construct, seen in the compiled code, doing the slow thing) and yields Reports.
+
+Rules never name opcodes: they ask the bytecode layer semantic questions through
+``bytelint.bytecode`` kinds and loops. Versions where a rule applies are data
+(``versions``, a PEP 440 specifier over target versions) and the registry enforces them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Dict, Iterable, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from packaging.specifiers import SpecifierSet
+
+from .results import Span
+from .versions import Version
+
+DOCS_URL = "https://github.com/bytelint/bytelint/blob/main/docs/rules.md"
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Source that must not fire. ``target`` (e.g. "py39") sets the minimum target version."""
+
+    code: str
+    target: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Source that must fire (``count`` findings; None = at least one)."""
+
+    code: str
+    target: Optional[str] = None
+    count: Optional[int] = None
+    # Substring the message must contain: examples pin what the user is told.
+    message: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Report:
+    node: cst.CSTNode
+    message: str
+    # Report a narrower or different range than the node's (e.g. a loop's header only).
+    span: Optional[Span] = None
+    evidence: Tuple[str, ...] = ()
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # Target versions where the slow form is measurably slower (PEP 440 specifier).
+    versions: ClassVar[str] = ">=3.9"
+    node_types: ClassVar[Tuple[Type[cst.CSTNode], ...]] = ()
+    preview: ClassVar[bool] = False
+    fixable: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def evidence(self, file: "Any") -> Any:  # FileContext
+        return True
+
+    def check(self, node: cst.CSTNode, ctx: "Any", evidence: Any) -> Iterable[Report]:
+        return ()
+
+    # -- metadata -----------------------------------------------------------------------
+
+    @classmethod
+    def url(cls) -> str:
+        return f"{DOCS_URL}#{cls.code.lower()}-{cls.name}"
+
+    @classmethod
+    def applies_to(cls, version: Version) -> bool:
+        return SpecifierSet(cls.versions).contains(f"{version[0]}.{version[1]}")
+
+    @classmethod
+    def applicable(cls, targets: Sequence[Version]) -> Tuple[Version, ...]:
+        return tuple(v for v in targets if cls.applies_to(v))
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_sections(cls) -> Dict[str, str]:
+        """The docstring's ``## Section`` blocks, by title."""
+        sections: Dict[str, str] = {}
+        current = None
+        lines: list = []
+        for line in cls.docs().splitlines():
+            heading = re.match(r"^##\s+(.*?)\s*$", line)
+            if heading:
+                if current is not None:
+                    sections[current] = "\n".join(lines).strip()
+                current, lines = heading.group(1), []
+            elif current is not None:
+                lines.append(line)
+        if current is not None:
+            sections[current] = "\n".join(lines).strip()
+        return sections
+
+    @classmethod
+    def doc_code_block(cls, section: str) -> Optional[str]:
+        text = cls.doc_sections().get(section, "")
+        match = re.search(r"```python\n(.*?)```", text, re.S)
+        return match.group(1) if match else None
