@@ -1,0 +1,1 @@
+"""Rules of bytelint: one module per slow pattern, discovered automatically."""

@@ -1,0 +1,403 @@
+"""BL201: a str, bytes, tuple or list built by repeated copying inside a loop."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Tuple
+
+import libcst as cst
+
+from bytelint.bytecode import VERSION_FACTS, Kind
+from bytelint.engine import FileContext, NodeContext
+from bytelint.evidence import SiteIndex, function_scope, hot_sites
+from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.versions import describe
+
+_STORES = {
+    Kind.FAST_STORE: "local",
+    Kind.DEREF_STORE: "nonlocal",
+    Kind.NAME_STORE: "module-level",
+    Kind.GLOBAL_STORE: "global",
+    Kind.ATTR_STORE: "attribute",
+    Kind.SUBSCR_STORE: "item",
+}
+
+_ADVICE = {
+    "str": "collect the pieces in a list and ''.join() them after the loop",
+    "bytes": "collect the pieces in a list and b''.join() them, or extend a bytearray",
+    "tuple": "append to a list and convert it with tuple() after the loop",
+    "list": "extend the list in place (+=, .extend() or .append())",
+}
+
+
+class QuadraticConcatInLoop(Rule):
+    """
+    ## What it does
+    Flags `x += y` and `x = x + y` inside a loop when `x` is a `str`, `bytes`, `tuple` or
+    `list` that each iteration copies in full, so that building it costs time quadratic in
+    its final length.
+
+    ## Why is this bad?
+    Concatenation creates a new object holding both operands. CPython has one exception: a
+    `str` held only by a plain local variable, whose `s += piece` it resizes in place. The
+    compiled code decides whether that applies, and bytelint reads it: after the in-place
+    add, the store must go back to the same local (on 3.9/3.10 a closure cell or module-level
+    name also qualifies; from 3.11 only a local does). Everything else copies: a global, an
+    attribute (`self.out += ...`), a dict item, a `nonlocal` or module-level name on 3.11+,
+    and any `bytes` or `tuple` at all. Building a 200,000-character string that way is 43-55x
+    slower than the fast path, and the gap grows with the square of the length
+    (`benchmarks/rules/str_concat_in_loop.py`).
+
+    A plain local `s += piece` is linear and never flagged. `lst += [x]` extends a list in
+    place and is not flagged either; `lst = lst + [x]` copies and is.
+
+    ## Example
+    ```python
+    class Report:
+        def render(self, rows):
+            self.text = ""
+            for row in rows:
+                self.text += f"{row}\\n"
+    ```
+
+    ## Use instead
+    ```python
+    class Report:
+        def render(self, rows):
+            parts = []
+            for row in rows:
+                parts.append(f"{row}\\n")
+            self.text = "".join(parts)
+    ```
+
+    ## Fix safety
+    No automatic fix yet. Moving the accumulation to a list is safe when nothing reads the
+    partial value inside the loop.
+
+    ## References
+    - [Python FAQ: the most efficient way to concatenate many strings](https://docs.python.org/3/faq/programming.html#what-is-the-most-efficient-way-to-concatenate-many-strings-together)
+    """
+
+    code = "BL201"
+    name = "quadratic-concat-in-loop"
+    summary = "str/bytes/tuple/list built by copying on every loop iteration"
+    versions = ">=3.9"
+    node_types = (cst.AugAssign, cst.Assign)
+
+    VALID = (
+        Valid("def f(xs):\n    s = ''\n    for x in xs:\n        s += x\n    return s\n"),
+        Valid("def f(xs):\n    s = ''\n    for x in xs:\n        s = s + x\n    return s\n"),
+        Valid("def f(xs):\n    out = []\n    for x in xs:\n        out += [x]\n    return out\n"),
+        Valid("def f(xs):\n    n = 0\n    for x in xs:\n        n += x\n    return n\n"),
+        Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.total += x\n"),
+        Valid("def f(xs):\n    global S\n    S += 'done'\n"),
+        Valid("s = ''\nfor x in range(1000):\n    s += str(x)\n", target="<3.11"),
+        Valid("def f(objs):\n    for obj in objs:\n        obj.name += '()'\n"),
+        Valid("def f(d, keys):\n    for k in keys:\n        d[k] += ','\n"),
+        Valid("def f(rows):\n    for name in rows:\n        name = name.strip()\n        name = ':' + name\n        print(name)\n"),
+        Valid(
+            "class Wrapper:\n    def wrap(self, words):\n        lines = []\n        self.line = ''\n"
+            "        for w in words:\n            if len(self.line) > 70:\n                lines.append(self.line)\n"
+            "                self.line = ''\n            self.line += ' ' + w\n        return lines\n"
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "class C:\n    def f(self, xs):\n        self.out = ''\n        for x in xs:\n            self.out += x + ','\n",
+            count=1,
+        ),
+        Invalid("def f(xs):\n    global S\n    for x in xs:\n        S += '-'\n", count=1, message="global"),
+        Invalid("def f(d, xs):\n    for x in xs:\n        d['k'] += 'x'\n", count=1),
+        Invalid("def f(d, key, xs):\n    for x in xs:\n        d[key] += x + ';'\n", count=1),
+        Invalid("def f(xs):\n    b = b''\n    for x in xs:\n        b += x\n    return b\n", count=1, message="bytes"),
+        Invalid("def f(xs):\n    t = ()\n    for x in xs:\n        t += (x,)\n    return t\n", count=1, message="tuple"),
+        Invalid("def f(xs):\n    out = []\n    for x in xs:\n        out = out + [x]\n    return out\n", count=1, message="list"),
+        Invalid("def f(xs):\n    s = ''\n    for x in xs:\n        s = x + s\n    return s\n", count=1),
+        Invalid("s = ''\nfor x in range(1000):\n    s += str(x)\n", count=1, message="module-level"),
+        Invalid(
+            "def f(xs):\n    s = ''\n    def add(x):\n        nonlocal s\n        s += x\n    for x in xs:\n        add(x)\n        s += ','\n",
+            count=1,
+            message="nonlocal",
+        ),
+    )
+
+    def evidence(self, file: FileContext) -> SiteIndex:
+        def is_concat(unit, instr) -> bool:
+            return instr.op in ("+", "+=")
+
+        return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_concat))
+
+    def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
+        shape = _concat_shape(node)
+        if shape is None:
+            return
+        target, other, inplace, appends = shape
+        kind = _value_type(target, other, inplace, ctx)
+        if kind is None or (kind == "list" and inplace):
+            return
+        if ctx.loops and _reset_in(ctx.loops[-1], target, node):
+            return  # not carried from one iteration to the next: nothing accumulates
+        if ctx.loops and not _same_object_each_iteration(ctx.loops[-1], target):
+            return  # `obj.name += s` for each obj, `d[key] += s` for each key: no growth
+        span = ctx.span(node)
+        for site in evidence.within(span):
+            store = site.unit.next_store(site.instr)
+            if store is None or store.kind not in _STORES or not _same_target(store, target):
+                continue
+            slow_on = self._slow_versions(kind, store.kind, appends, ctx)
+            if not slow_on:
+                return
+            where = _STORES[store.kind]
+            what = "string" if kind == "str" else kind
+            versions = "" if slow_on == ctx.file.config.target_versions else f" on Python {describe(slow_on)}"
+            reason = (
+                "CPython appends in place only to a plain local"
+                if kind == "str" and appends
+                else "each concatenation copies both operands"
+            )
+            yield Report(
+                node,
+                f"{what} built by concatenation to a {where} name in a loop copies the whole {what} "
+                f"on every iteration{versions} (quadratic; {reason}); {_ADVICE[kind]}"
+                if store.kind in (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE)
+                else f"{what} built by concatenation to an {where} in a loop copies the whole {what} "
+                f"on every iteration (quadratic; {reason}); {_ADVICE[kind]}",
+                evidence=(f"{site.instr.opname} -> {store.opname} {store.name or ''}".strip(),),
+            )
+            return
+
+    def _slow_versions(self, kind: str, store_kind: Kind, appends: bool, ctx: NodeContext) -> Tuple:
+        targets = ctx.file.targets_for(self)
+        if kind != "str" or not appends:
+            # No in-place path for bytes, tuples and lists built with +, nor for prepending.
+            return targets
+        return tuple(v for v in targets if store_kind not in VERSION_FACTS[v].str_concat_fast_path_stores)
+
+
+def _concat_shape(node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[cst.BaseExpression], bool, bool]]:
+    """(target, the other operand, is augmented, appends at the end) for `t += x`,
+    `t = t + x` and `t = x + t`."""
+    if isinstance(node, cst.AugAssign):
+        if isinstance(node.operator, cst.AddAssign):
+            return node.target, node.value, True, True
+        return None
+    if isinstance(node, cst.Assign) and len(node.targets) == 1:
+        target = node.targets[0].target
+        value = node.value
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+            if _same_expr(value.left, target):
+                return target, value.right, False, True
+            if _same_expr(value.right, target):
+                return target, value.left, False, False
+    return None
+
+
+def _same_expr(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    if isinstance(a, cst.Name) and isinstance(b, cst.Name):
+        return a.value == b.value
+    if isinstance(a, cst.Attribute) and isinstance(b, cst.Attribute):
+        return a.attr.value == b.attr.value and _same_expr(a.value, b.value)
+    return False
+
+
+def _same_target(store, target: cst.BaseExpression) -> bool:
+    if store.kind == Kind.SUBSCR_STORE:
+        return isinstance(target, cst.Subscript)
+    if store.kind == Kind.ATTR_STORE:
+        return isinstance(target, cst.Attribute) and store.name == target.attr.value
+    return isinstance(target, cst.Name) and store.name == target.value
+
+
+def _literal_type(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    if expr is None:
+        return None
+    if isinstance(expr, cst.SimpleString):
+        prefix = expr.prefix.lower()
+        return "bytes" if "b" in prefix else "str"
+    if isinstance(expr, cst.FormattedString):
+        return "str"
+    if isinstance(expr, cst.ConcatenatedString):
+        return _literal_type(expr.left)
+    if isinstance(expr, cst.Tuple):
+        return "tuple"
+    if isinstance(expr, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        return {"str": "str", "bytes": "bytes", "repr": "str", "chr": "str", "format": "str", "tuple": "tuple", "list": "list"}.get(
+            expr.func.value
+        )
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        receiver = _literal_type(expr.func.value)
+        if receiver in ("str", "bytes") and expr.func.attr.value in ("join", "format", "upper", "lower", "strip", "replace"):
+            return receiver
+        return None
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Modulo):
+            return "str" if _literal_type(expr.left) == "str" else None
+        if isinstance(expr.operator, cst.Add):
+            return _literal_type(expr.left) or _literal_type(expr.right)
+    return None
+
+
+def _value_type(target, other, inplace: bool, ctx: NodeContext) -> Optional[str]:
+    """What is being built: from the other operand, or from how the target was initialised
+    in the same scope (``s = ""`` before the loop)."""
+    kind = _literal_type(other)
+    if kind is not None:
+        return kind
+    init = _initial_value(target, ctx)
+    return _literal_type(init)
+
+
+def _initial_value(target, ctx: NodeContext) -> Optional[cst.BaseExpression]:
+    if not isinstance(target, (cst.Name, cst.Attribute)):
+        return None
+    scope, _ = function_scope(ctx)
+    body = getattr(scope, "body", None)
+    statements = scope.body if isinstance(scope, cst.Module) else getattr(body, "body", ())
+    if not isinstance(statements, (list, tuple)):
+        statements = ()
+    loop = ctx.loops[0] if ctx.loops else None
+    found = None
+    for statement in statements or ():
+        if statement is loop:
+            break
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and _same_expr(small.targets[0].target, target):
+                    found = small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and _same_expr(small.target, target):
+                    found = small.value
+    if found is None and loop is not None:
+        found = _assigned_in(loop, target)
+    return found
+
+
+class _Assignments(cst.CSTVisitor):
+    """Every plain assignment (not the concatenation itself) to one target inside a loop."""
+
+    def __init__(self, target, skip: cst.CSTNode) -> None:
+        super().__init__()
+        self.target = target
+        self.skip = skip
+        self.found = False
+
+    def _check(self, target) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._check(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._check(target.value)
+        elif _same_expr(target, self.target):
+            self.found = True
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if node is not self.skip:
+            for t in node.targets:
+                self._check(t.target)
+        return True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._check(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if node is not self.skip and not isinstance(node.operator, cst.AddAssign):
+            self._check(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._check(node.target)
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+
+def _reset_in(loop: cst.CSTNode, target, node: cst.CSTNode) -> bool:
+    """Is the target also assigned afresh inside the loop (`name = ':' + name` after
+    `name = parts[0]`, or `line = ''` when a line is full)? Then growth is bounded per
+    iteration, not quadratic over the loop."""
+    visitor = _Assignments(target, node)
+    if isinstance(loop, cst.For):
+        visitor._check(loop.target)
+    loop.body.visit(visitor)
+    return visitor.found
+
+
+class _AssignedNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names = set()
+
+    def _add(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._add(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._add(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._add(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._add(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._add(node.name)
+
+
+def _root_name(expr) -> Optional[str]:
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _same_object_each_iteration(loop: cst.CSTNode, target) -> bool:
+    """For `obj.attr += s` and `d[key] += s`: is it the same attribute or item on every
+    iteration? The object and the key must not change inside the loop; integer indexes
+    (`parts[-1] += s`) usually walk over elements and are not counted."""
+    if isinstance(target, cst.Name):
+        return True
+    visitor = _AssignedNames()
+    if isinstance(loop, cst.For):
+        visitor._add(loop.target)
+    loop.body.visit(visitor)
+    changed = visitor.names
+    root = _root_name(target)
+    if root is None or root in changed:
+        return False
+    if isinstance(target, cst.Subscript):
+        if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return False
+        key = target.slice[0].slice.value
+        if isinstance(key, (cst.SimpleString, cst.ConcatenatedString)):
+            return True
+        key_root = _root_name(key) if isinstance(key, (cst.Name, cst.Attribute)) else None
+        return key_root is not None and key_root not in changed
+    return True
+
+
+def _assigned_in(loop: cst.CSTNode, target) -> Optional[cst.BaseExpression]:
+    """An initialisation inside an outer loop's body before the inner loop (``line = ''``)."""
+    body = getattr(loop, "body", None)
+    for statement in getattr(body, "body", ()) or ():
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and _same_expr(small.targets[0].target, target):
+                    return small.value
+    return None
