@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import bytecode, suppression
+from . import bytecode, suppression, tree
 from .config import Config, enabled_codes, ignored_for_path
 from .registry import all_rules
 from .results import FileResult, Finding, Span
@@ -62,18 +62,21 @@ class FileContext:
 
 class NodeContext:
     """The engine's view of where a node sits. One object, updated during the walk: rules read
-    it inside ``check`` and never keep it."""
+    it inside ``check`` and never keep it. The tree may be a region of the file (see tree.py):
+    ``span`` gives file positions all the same."""
 
-    def __init__(self, file: FileContext, positions: Any) -> None:
+    def __init__(self, file: FileContext, positions: Any, line_offset: int = 0) -> None:
         self.file = file
         self._positions = positions
+        self._offset = line_offset
         self.ancestors: List[cst.CSTNode] = []
         # (scope node, scope kind, loops inside that scope so far)
         self.scopes: List[Tuple[cst.CSTNode, str, List[cst.CSTNode]]] = []
 
     def span(self, node: cst.CSTNode) -> Span:
         rng = self._positions[node]
-        return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+        offset = self._offset
+        return Span(rng.start.line + offset, rng.start.column, rng.end.line + offset, rng.end.column)
 
     @property
     def scope(self) -> cst.CSTNode:
@@ -93,34 +96,32 @@ class NodeContext:
         return self.ancestors[-1] if self.ancestors else None
 
 
-class _Walker(cst.CSTVisitor):
+class _Walker:
     def __init__(self, ctx: NodeContext, dispatch: Dict[type, List[Tuple[Rule, Any]]]) -> None:
-        super().__init__()
         self.ctx = ctx
         self.dispatch = dispatch
-        self.reports: List[Tuple[Rule, Report]] = []
+        self.reports: List[Tuple[Rule, Report, Span]] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def enter(self, node: cst.CSTNode) -> None:
         ctx = self.ctx
         handlers = self.dispatch.get(type(node))
         if handlers:
             for rule, evidence in handlers:
                 for report in rule.check(node, ctx, evidence):
-                    self.reports.append((rule, report))
+                    self.reports.append((rule, report, report.span or ctx.span(report.node)))
         kind = SCOPE_KINDS.get(type(node))
         if kind is not None:
             ctx.scopes.append((node, kind, []))
         elif isinstance(node, LOOP_TYPES):
             ctx.scopes[-1][2].append(node)
         ctx.ancestors.append(node)
-        return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
+    def leave(self, node: cst.CSTNode) -> None:
         ctx = self.ctx
         ctx.ancestors.pop()
-        if type(original_node) in SCOPE_KINDS:
+        if type(node) in SCOPE_KINDS:
             ctx.scopes.pop()
-        elif isinstance(original_node, LOOP_TYPES):
+        elif isinstance(node, LOOP_TYPES):
             ctx.scopes[-1][2].pop()
 
 
@@ -176,29 +177,51 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     if not dispatch:
         return FileResult(path)
 
+    whole = False
+    wanted: set = set()
+    for entries in dispatch.values():
+        for rule, evidence in entries:
+            lines = getattr(evidence, "lines", None)
+            if rule.needs_module or lines is None:
+                whole = True
+            else:
+                wanted.update(lines())
+    total = len(text.lines)
+    if whole:
+        spans = [(1, total)]
+    else:
+        spans = tree.regions(total, tree.cut_lines(file.bytecode, text.lines), wanted)
+
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down
+    reports: List[Tuple[Rule, Report, Span]] = []
     try:
-        try:
-            module = cst.parse_module(text.text)
-        except cst.ParserSyntaxError as exc:
-            return FileResult(
-                path,
-                notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
-            )
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        ctx = NodeContext(file, positions)
-        ctx.scopes.append((module, "module", []))
-        walker = _Walker(ctx, dispatch)
-        module.visit(walker)
+        for first, last in spans:
+            try:
+                module = cst.parse_module("".join(text.lines[first - 1 : last]))
+            except cst.ParserSyntaxError as exc:
+                if (first, last) != (1, total):
+                    spans.append((1, total))  # a region that does not parse alone: take the file
+                    reports.clear()
+                    continue
+                return FileResult(
+                    path,
+                    notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
+                )
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            ctx = NodeContext(file, positions, line_offset=first - 1)
+            ctx.scopes.append((module, "module", []))
+            walker = _Walker(ctx, dispatch)
+            tree.walk(module, walker.enter, walker.leave)
+            reports.extend(walker.reports)
+            if (first, last) == (1, total):
+                break
     finally:
         if enabled_gc:
             gc.enable()
 
     findings = {}
-    for rule, report in walker.reports:
-        span = report.span or ctx.span(report.node)
+    for rule, report, span in reports:
         if suppressions.suppresses(rule.code, span.line):
             continue
         finding = Finding(

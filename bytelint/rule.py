@@ -68,6 +68,11 @@ class Rule:
     versions: ClassVar[str] = ">=3.9"
     node_types: ClassVar[Tuple[Type[cst.CSTNode], ...]] = ()
     preview: ClassVar[bool] = False
+    # The libcst tree a rule sees is normally only the regions of the file (runs of whole
+    # top-level statements) that hold its evidence; a rule that must read the whole module
+    # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
+    # lines it points at.
+    needs_module: ClassVar[bool] = False
     fixable: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()

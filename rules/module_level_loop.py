@@ -78,6 +78,7 @@ class ModuleLevelLoop(Rule):
     summary = "Loop runs at module or class level, where every name access is a dict operation"
     versions = ">=3.9"
     node_types = (cst.For, cst.While)
+    needs_module = True  # literal collections bound at module level decide "runs few times"
 
     VALID = (
         Valid("def main():\n    total = 0\n    for i in range(10**6):\n        total += i\n    return total\n"),
