@@ -205,6 +205,8 @@ def _entry(name: str) -> Tuple[str, Kind, int, object]:
         return name, kind, CONTAINS, None
     if name == "CALL_INTRINSIC_1":
         return name, kind, INTRINSIC, None
+    if name in CONTAINER_OPS:
+        return name, kind, FIXED_OP, CONTAINER_OPS[name]
     if op in dis.hasconst:
         return name, kind, CONST, None
     if op in dis.hasname:
@@ -215,6 +217,14 @@ def _entry(name: str) -> Tuple[str, Kind, int, object]:
         return name, kind, FREE, None
     return name, kind, PLAIN if op in HAS_ARG else NOARG, None
 
+
+#: BUILD / EXTEND / COMP_APPEND instructions: the container they make or grow (``Instr.op``)
+CONTAINER_OPS = {
+    "BUILD_TUPLE": "tuple", "LIST_TO_TUPLE": "tuple", "BUILD_LIST": "list", "BUILD_SET": "set",
+    "BUILD_MAP": "dict", "BUILD_CONST_KEY_MAP": "dict", "BUILD_STRING": "str", "BUILD_SLICE": "slice",
+    "LIST_EXTEND": "list", "LIST_APPEND": "list", "SET_UPDATE": "set", "SET_ADD": "set",
+    "DICT_UPDATE": "dict", "DICT_MERGE": "dict", "MAP_ADD": "dict",
+}
 
 #: per opcode number: (opname, kind, category, parameter), or None for unused numbers
 OPCODES: List[Optional[Tuple[str, Kind, int, object]]] = [None] * 256

@@ -22,7 +22,7 @@ class Instr(NamedTuple):
     opname: str  #: the original opname, for debugging / explain output only
     name: Optional[str]  #: variable / attribute / global name; IMPORT: the module name
     argval: Any  #: CONST_LOAD: the constant; jumps: target offset; CALL: argc; else the oparg
-    op: Optional[str]  #: BINARY '+', INPLACE '+=', COMPARE '<', CONTAINS 'in', IS 'is not', ...
+    op: Optional[str]  #: BINARY '+', INPLACE '+=', COMPARE '<', CONTAINS 'in', IS 'is not'; BUILD/EXTEND/COMP_APPEND: 'tuple', 'list', 'set', 'dict', 'str', 'slice'
     line: Optional[int]  #: 1-based source line or None
     is_method: bool  #: METHOD_LOAD, or SUPER_ATTR_LOAD in method form
     index: int  #: position in ``unit.instrs``

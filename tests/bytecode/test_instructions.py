@@ -300,3 +300,25 @@ def test_decoder_matches_dis(name, data):
     assert checked > 100
     if name == "generated":
         assert any(i.opname == "EXTENDED_ARG" for u in mb.units for i in u.instrs)
+
+
+def test_container_instructions_name_their_container():
+    import textwrap
+
+    from bytelint.bytecode import Kind, ModuleBytecode, compile_source
+
+    src = textwrap.dedent(
+        """\
+        def f(a, b):
+            t = (a, b)
+            l = [a, b]
+            s = {a, b}
+            d = {a: b}
+            return t, l, s, d
+        """
+    )
+    code = compile_source(src.encode(), "x.py").code
+    mb = ModuleBytecode.build(code, src.splitlines(True))
+    [unit] = [u for u in mb.units if u.name == "f"]
+    built = [i.op for i in unit.instrs if i.kind is Kind.BUILD]
+    assert built[:4] == ["tuple", "list", "set", "dict"]
