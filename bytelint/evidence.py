@@ -172,6 +172,23 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def dense_sites(sites: Iterable[Site], key, pays) -> List[Site]:
+    """Keep the groups of sites (grouped by ``key(site)`` within each loop) for which
+    ``pays(group, weight)`` holds: the group's sites in a loop whose iteration weighs ``weight``."""
+    groups: Dict[tuple, List[Site]] = defaultdict(list)
+    for site in sites:
+        groups[(id(site.loop), key(site))].append(site)
+    kept: List[Site] = []
+    weights: Dict[int, int] = {}
+    for (loop_id, _), group in groups.items():
+        loop = group[0].loop
+        if loop_id not in weights:
+            weights[loop_id] = iteration_weight(loop)
+        if pays(group, weights[loop_id]):
+            kept.extend(group)
+    return kept
+
+
 def iteration_weight(loop: Optional[Loop]) -> int:
     """A rough size of one ordinary iteration: its instructions, with calls counted as four
     (a call does far more work than a load). Used to judge whether saving a few lookups per

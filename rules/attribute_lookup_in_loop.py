@@ -10,7 +10,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
-from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, loop_depth, site_in_scope
+from bytelint.evidence import Site, SiteIndex, dense_sites, function_scope, iteration_weight, loop_depth, site_in_scope
 from bytelint.versions import describe
 from bytelint.rule import Invalid, Report, Rule, Valid
 
@@ -148,6 +148,9 @@ class AttributeLookupInLoop(Rule):
                     continue
                 if instr.kind in _ATTRS and chain:
                     chain.append(instr.name)
+                    if instr.is_method and chain[0] == instance and len(chain) == 2:
+                        chain = []  # `self.method(...)`: a method call, never hoisted
+                        continue
                     loop = unit.hot_loop_of(instr)
                     if loop is not None or unit.inherited_depth() > 0:
                         sites.append(Site(unit, instr, loop, ".".join(chain)))
@@ -157,7 +160,14 @@ class AttributeLookupInLoop(Rule):
                     chain = [instr.name]
                 elif instr.kind == Kind.FAST_LOAD and instance is not None and instr.name == instance:
                     chain = [instr.name]
-        return SiteIndex(sites)
+        factors = {_WEIGHT_PER_LOOKUP[VERSION_FACTS[v].specializing_interpreter] for v in file.targets_for(self)}
+        best = max(factors, default=0)
+
+        def pays(group: List[Site], weight: int) -> bool:
+            lookups = len(group) * group[0].extra.count(".")  # each occurrence loads every link
+            return best * lookups >= weight
+
+        return SiteIndex(dense_sites(sites, lambda site: site.extra, pays) if best else [])
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if function_scope(ctx)[1] != "function":

@@ -12,6 +12,7 @@ from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import (
     SiteIndex,
     _comp_clauses,
+    dense_sites,
     function_scope,
     header_span,
     hot_sites,
@@ -119,7 +120,8 @@ class GlobalLookupInLoop(Rule):
                 return False  # a loop that rebinds the global: binding it locally would be wrong
             return namespace.classify(instr.name, oldest) in (NameClass.BUILTIN, NameClass.MODULE_GLOBAL, NameClass.UNKNOWN)
 
-        return SiteIndex(hot_sites(file.bytecode.units, (Kind.GLOBAL_LOAD,), is_lookup))
+        sites = hot_sites(file.bytecode.units, (Kind.GLOBAL_LOAD,), is_lookup)
+        return SiteIndex(dense_sites(sites, lambda site: None, lambda group, weight: weight <= _WEIGHT_PER_LOOKUP * len(group)))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if function_scope(ctx)[1] not in ("function", "lambda"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 import libcst as cst
 
@@ -78,13 +78,13 @@ class ModuleLevelLoop(Rule):
     summary = "Loop runs at module or class level, where every name access is a dict operation"
     versions = ">=3.9"
     node_types = (cst.For, cst.While)
-    needs_module = True  # literal collections bound at module level decide "runs few times"
 
     VALID = (
         Valid("def main():\n    total = 0\n    for i in range(10**6):\n        total += i\n    return total\n"),
         Valid("for name in ('a', 'b', 'c'):\n    print(name)\n"),
         Valid("for i in range(10):\n    print(i)\n"),
         Valid("HANDLERS = {'a': 1, 'b': 2}\nfor key, value in HANDLERS.items():\n    print(key, value)\n"),
+        Valid("NAMES = ('a', 'b')\nif input():\n    NAMES += ('c',)\nfor n in NAMES[1:]:\n    print(n)\n"),
         Valid("x = [i * 2 for i in range(10**6)]\n"),
         Valid("class C:\n    def m(self, xs):\n        for x in xs:\n            print(x)\n"),
     )
@@ -96,25 +96,30 @@ class ModuleLevelLoop(Rule):
         Invalid("for a in range(1000):\n    for b in range(1000):\n        pass\n", count=1),
     )
 
-    def evidence(self, file: FileContext) -> List:
+    def evidence(self, file: FileContext) -> "_Loops":
         loops = []
         for unit in file.bytecode.units:
             if unit.kind not in (ScopeKind.MODULE, ScopeKind.CLASS):
                 continue
+            sizes = None
             for loop in unit.loops:
                 if loop.parent is not None:
                     continue
                 accesses = Counter(
                     instr.name for instr in loop.hot_instrs() if instr.kind in _DICT_ACCESS and instr.name
                 )
-                if accesses:
-                    loops.append((unit, loop, accesses))
-        return loops
+                if not accesses:
+                    continue
+                if sizes is None:
+                    sizes = _literal_sizes(file.bytecode.module)
+                bound = _iteration_bound(unit, loop, sizes)
+                if bound is not None and bound <= _SMALL_LOOP:
+                    continue
+                loops.append((unit, loop, accesses))
+        return _Loops(loops)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence) -> Iterable[Report]:
         if ctx.scope_kind not in ("module", "class") or ctx.loops:
-            return
-        if _runs_few_times(node, _literal_bindings(ctx.scopes[0][0])):
             return
         span = ctx.span(node)
         wanted = ScopeKind.MODULE if ctx.scope_kind == "module" else ScopeKind.CLASS
@@ -138,63 +143,110 @@ class ModuleLevelLoop(Rule):
             return
 
 
-_LITERALS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
+class _Loops(list):
+    def lines(self):
+        for _unit, loop, _accesses in self:
+            if loop.first_line is not None:
+                yield loop.first_line
+
+
+_SIZED_CONSTANTS = (tuple, frozenset, str, bytes)
 _VIEWS = ("items", "keys", "values")
 
 
-def _literal_bindings(module: cst.Module) -> dict:
-    """Module-level names bound exactly once, to a literal collection: ``NAMES = ("a", "b")``."""
-    bound: dict = {}
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
+def _previous(instrs, index: int):
+    """The instruction before ``index`` that is not noise, or None."""
+    index -= 1
+    while index >= 0 and instrs[index].kind is Kind.NOISE:
+        index -= 1
+    return instrs[index] if index >= 0 else None
+
+
+def _size_of_value(instrs, index: int) -> Optional[int]:
+    """Size of the collection that instruction ``index`` leaves on the stack, when the compiled
+    code shows it: a constant, a display built from its items, or a list/set display extended
+    from a constant (`[1, 2, 3]` compiles to an empty list extended by a tuple constant)."""
+    instr = instrs[index]
+    if instr.kind is Kind.CONST_LOAD and isinstance(instr.argval, _SIZED_CONSTANTS):
+        return len(instr.argval)
+    if instr.kind is Kind.BUILD and instr.op in ("tuple", "list", "set", "dict") and isinstance(instr.argval, int):
+        return instr.argval
+    if instr.kind is Kind.EXTEND:
+        before = _previous(instrs, index)
+        built = _previous(instrs, before.index) if before is not None else None
+        if (
+            before is not None
+            and before.kind is Kind.CONST_LOAD
+            and isinstance(before.argval, _SIZED_CONSTANTS)
+            and built is not None
+            and built.kind is Kind.BUILD
+            and built.argval == 0
+        ):
+            return len(before.argval)
+    return None
+
+
+def _literal_sizes(module) -> dict:
+    """Module-level names bound exactly once, to a collection of known size."""
+    sizes: dict = {}
+    instrs = module.instrs
+    for instr in instrs:
+        if instr.kind is not Kind.NAME_STORE:
             continue
-        for small in statement.body:
-            if isinstance(small, cst.Assign):
-                targets = [t.target for t in small.targets]
-                value = small.value
-            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                targets, value = [small.target], getattr(small, "value", None)
-            else:
-                continue
-            for target in targets:
-                if isinstance(target, cst.Name):
-                    name = target.value
-                    if name in bound or not isinstance(value, _LITERALS) or isinstance(small, cst.AugAssign):
-                        bound[name] = None  # rebound or not a literal: unknown size
-                    else:
-                        bound[name] = value
-    return {name: value for name, value in bound.items() if value is not None}
+        before = _previous(instrs, instr.index)
+        if before is not None and before.kind is Kind.INPLACE and before.op == "+=" and sizes.get(instr.name):
+            added = _previous(instrs, before.index)  # NAMES += ("more",): still a known size
+            extra = _size_of_value(instrs, added.index) if added is not None else None
+            sizes[instr.name] = None if extra is None else sizes[instr.name] + extra
+            continue
+        if instr.name in sizes:
+            sizes[instr.name] = None  # bound twice: unknown
+            continue
+        sizes[instr.name] = _size_of_value(instrs, before.index) if before is not None else None
+    return {name: size for name, size in sizes.items() if size is not None}
 
 
-def _runs_few_times(node: cst.CSTNode, literals: dict) -> bool:
-    """A `for` over a short literal collection (directly, through a module-level name bound to
-    one, or through its .items()/.keys()/.values()) or a small constant range()."""
-    if not isinstance(node, cst.For):
-        return False
-    iterable = node.iter
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in _VIEWS
-        and not iterable.args
-    ):
-        iterable = iterable.func.value
-    if isinstance(iterable, cst.Subscript):  # a slice of a literal: no longer than it
-        iterable = iterable.value
-    if isinstance(iterable, cst.Name) and iterable.value in literals:
-        iterable = literals[iterable.value]
-    if isinstance(iterable, _LITERALS):
-        return len(iterable.elements) <= _SMALL_LOOP
-    if isinstance(iterable, cst.SimpleString):
-        return len(iterable.value) <= _SMALL_LOOP + 3
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Name)
-        and iterable.func.value == "range"
-        and iterable.args
-        and all(isinstance(arg.value, cst.Integer) and arg.keyword is None for arg in iterable.args)
-    ):
-        bounds = [int(arg.value.value.replace("_", ""), 0) for arg in iterable.args]
-        start, stop = (0, bounds[0]) if len(bounds) == 1 else (bounds[0], bounds[1])
-        return stop - start <= _SMALL_LOOP
-    return False
+def _iteration_bound(unit, loop, sizes: dict) -> Optional[int]:
+    """How many times a `for` loop can run, when the compiled code shows it: over a literal
+    collection (directly, through a module-level name bound once to one, a slice of it, or its
+    .items()/.keys()/.values()), or over range() of constants."""
+    instrs = unit.instrs
+    header = next((i for i in instrs if i.offset == loop.header), None)
+    if header is None or header.kind is not Kind.FOR_ITER:
+        return None
+    get_iter = _previous(instrs, header.index)
+    if get_iter is None or get_iter.kind is not Kind.GET_ITER:
+        return None
+    value = _previous(instrs, get_iter.index)
+    if value is None:
+        return None
+    size = _size_of_value(instrs, value.index)
+    if size is not None:
+        return size
+    if value.kind is Kind.CALL:
+        args = []
+        cursor = value
+        for _ in range(value.argval if isinstance(value.argval, int) else 0):
+            cursor = _previous(instrs, cursor.index)
+            if cursor is None or cursor.kind is not Kind.CONST_LOAD or not isinstance(cursor.argval, int):
+                break
+            args.append(cursor.argval)
+        else:
+            callee = _previous(instrs, cursor.index)
+            if callee is None:
+                return None
+            if callee.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD) and callee.name == "range" and 1 <= len(args) <= 2:
+                start, stop = (0, args[0]) if len(args) == 1 else (args[1], args[0])
+                return max(0, stop - start)
+            if not args and callee.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD) and callee.name in _VIEWS:
+                value = _previous(instrs, callee.index)
+                if value is None:
+                    return None
+    if value.kind is Kind.SUBSCR_LOAD:  # a slice or item of a known collection is no longer
+        for _ in range(4):
+            value = _previous(instrs, value.index)
+            if value is None or value.kind is Kind.NAME_LOAD:
+                break
+    if value is not None and value.kind is Kind.NAME_LOAD:
+        return sizes.get(value.name)
+    return None

@@ -121,10 +121,46 @@ class QuadraticConcatInLoop(Rule):
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
-        def is_concat(unit, instr) -> bool:
-            return instr.op in ("+", "+=")
+        const_types: dict = {}
 
-        return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_concat))
+        def local_types(unit) -> dict:
+            """Local name -> types of the constants stored to it anywhere in the unit."""
+            if unit not in const_types:
+                found: dict = {}
+                previous = None
+                for instr in unit.instrs:
+                    if instr.kind is Kind.NOISE:
+                        continue
+                    if instr.kind is Kind.FAST_STORE and previous is not None:
+                        if previous.kind is Kind.CONST_LOAD:
+                            found.setdefault(instr.name, set()).add(type(previous.argval).__name__)
+                        elif previous.kind is Kind.BUILD and previous.op == "tuple":
+                            found.setdefault(instr.name, set()).add("tuple")
+                    previous = instr
+                const_types[unit] = found
+            return const_types[unit]
+
+        def is_candidate(unit, instr) -> bool:
+            if instr.op not in ("+", "+="):
+                return False
+            store = unit.next_store(instr)
+            if store is None or store.kind not in _STORES:
+                return False
+            if store.kind is not Kind.FAST_STORE:
+                return True  # no in-place path for str here on some version: libcst decides the type
+            # A local: slow only for bytes and tuples, or for `x = x + y` / `x = y + x` forms.
+            if instr.kind is Kind.BINARY:
+                window = unit.instrs[max(0, instr.index - 16) : instr.index]
+                return any(i.kind is Kind.FAST_LOAD and i.name == store.name for i in window)
+            operand = unit.instrs[instr.index - 1] if instr.index else None
+            if operand is not None and (
+                (operand.kind is Kind.CONST_LOAD and isinstance(operand.argval, (bytes, tuple)))
+                or (operand.kind is Kind.BUILD and operand.op == "tuple")
+            ):
+                return True
+            return bool(local_types(unit).get(store.name, set()) & {"bytes", "tuple"})
+
+        return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_candidate))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _concat_shape(node)
