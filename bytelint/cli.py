@@ -12,13 +12,14 @@ from typing import List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__, output
+from . import __version__, fixreport, output
 from .config import OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, with_cli
 from .discovery import FileFinder
 from .engine import select_rules
 from .registry import all_rules, known_codes
 from .results import FileResult
-from .runner import Progress, lint_paths
+from .fixer import fix_paths
+from .runner import Progress, default_jobs, lint_paths
 from .versions import VersionError, describe, parse_version, targets_from_minimum
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -64,22 +65,38 @@ def load_settings(paths: Sequence[str], config_path: Optional[str]) -> Config:
     return load_config(pyproject, codes)
 
 
+def _check_options(function):
+    """The options `check` and `fix` share."""
+    for option in reversed(_OPTIONS):
+        function = option(function)
+    return function
+
+
+_OPTIONS = [
+    click.argument("paths", nargs=-1, type=click.Path()),
+    click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the config's)."),
+    click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition."),
+    click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
+    click.option("--target-version", help="Oldest Python the code must run well on, e.g. py39 (default: from requires-python, else the running interpreter)."),
+    click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), help="How to print findings (default: text)."),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False), help="A pyproject.toml to read instead of the nearest one."),
+    click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings."),
+    click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notices."),
+    click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
+    click.option("--preview", is_flag=True, default=None, help="Enable preview rules."),
+    click.option("--exclude", multiple=True, help="Patterns to exclude (replaces the configured excludes)."),
+    click.option("--extend-exclude", multiple=True, help="Patterns to exclude in addition to the configured ones."),
+    click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore ignores."),
+    click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too (for pre-commit).")
+]
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the config's).")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
-@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
-@click.option("--target-version", help="Oldest Python the code must run well on, e.g. py39 (default: from requires-python, else the running interpreter).")
-@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), help="How to print findings (default: text).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="A pyproject.toml to read instead of the nearest one.")
-@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
-@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notices.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
-@click.option("--preview", is_flag=True, default=None, help="Enable preview rules.")
-@click.option("--exclude", multiple=True, help="Patterns to exclude (replaces the configured excludes).")
-@click.option("--extend-exclude", multiple=True, help="Patterns to exclude in addition to the configured ones.")
-@click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore ignores.")
-@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too (for pre-commit).")
+@_check_options
+@click.option("--fix", is_flag=True, help="Apply safe fixes (with --unsafe-fixes, unsafe ones too).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour in rare cases.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--show-fixes", is_flag=True, help="List the findings that were fixed.")
 def check(
     paths: Tuple[str, ...],
     select: Tuple[str, ...],
@@ -96,6 +113,10 @@ def check(
     extend_exclude: Tuple[str, ...],
     no_respect_gitignore: bool,
     force_exclude: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     paths = paths or (".",)
@@ -141,11 +162,27 @@ def check(
             err=True,
         )
 
-    progress = Progress() if not quiet else None
-    results = sorted(lint_paths(files, config, jobs=jobs, progress=progress), key=lambda r: r.path)
-    if progress:
-        progress.close()
+    fixing = fix or diff
+    if fixing:
+        outcomes = sorted(fix_paths(files, config, unsafe_fixes, write=not diff, jobs=jobs or default_jobs()), key=lambda o: o.path)
+        results = [_result_after_fix(o) for o in outcomes]
+        report_fixes(outcomes, diff=diff, show=show_fixes, quiet=quiet)
+    else:
+        progress = Progress() if not quiet else None
+        results = sorted(lint_paths(files, config, jobs=jobs, progress=progress), key=lambda r: r.path)
+        if progress:
+            progress.close()
     findings = [f for r in results for f in r.findings]
+
+    if diff:
+        changed = [o for o in outcomes if o.changed]
+        would = sum(len(o.applied) for o in changed)
+        if not quiet:
+            click.echo(f"Would fix {would} finding{'s' if would != 1 else ''} in {len(changed)} file{'s' if len(changed) != 1 else ''}.", err=True)
+        for result in results:
+            if result.error:
+                click.echo(f"bytelint: error: {result.path}: {result.error}", err=True)
+        sys.exit(EXIT_ERROR if missing or any(r.error for r in results) else EXIT_FINDINGS if changed else EXIT_CLEAN)
 
     stdout = click.get_text_stream("stdout")
     fmt = config.output_format
@@ -167,15 +204,60 @@ def check(
         if findings:
             click.echo("")
         click.echo(output.summary_line(findings, results))
+        if fixing:
+            click.echo(fixreport.fix_summary(outcomes, unsafe_fixes))
+        else:
+            hint = fixreport.fixable_hint(findings)
+            if hint:
+                click.echo(hint)
         for line in output.docs_footer(findings):
             click.echo(line)
 
     errors = bool(missing) or any(r.error for r in results)
     if errors:
         sys.exit(EXIT_ERROR)
-    if findings and not exit_zero:
+    if diff and any(o.changed for o in outcomes):
+        sys.exit(EXIT_FINDINGS)
+    if findings and not exit_zero and not diff:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+@cli.command("fix")
+@_check_options
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour in rare cases.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--show-fixes", is_flag=True, help="List the findings that were fixed.")
+@click.pass_context
+def fix_command(ctx: click.Context, **kwargs) -> None:
+    """Apply fixes to PATHS (same as `check --fix`): safe ones, and unsafe ones on request.
+    Every fix is proven before it is kept: the result compiles, untouched code compiles to the
+    same bytecode, the finding is gone, and fixing again changes nothing."""
+    ctx.invoke(check, fix=True, **kwargs)
+
+
+def _result_after_fix(outcome) -> FileResult:
+    if outcome.remaining is not None:
+        if outcome.error and not outcome.remaining.error:
+            return FileResult(outcome.path, outcome.remaining.findings, outcome.error, outcome.remaining.notices)
+        return outcome.remaining
+    return FileResult(outcome.path, error=outcome.error)
+
+
+def report_fixes(outcomes, diff: bool, show: bool, quiet: bool) -> None:
+    """What the fixer did: diffs, fixed findings, and fixes it had to drop."""
+    for outcome in outcomes:
+        if diff and outcome.changed:
+            click.echo(fixreport.unified_diff(outcome), nl=False)
+        if show:
+            for finding in outcome.applied:
+                click.echo(f"Fixed {finding.path}:{finding.span.line}:{finding.span.col + 1}: {finding.code} {finding.fix.description}")
+        for finding, reason in outcome.failed:
+            click.echo(
+                f"bytelint: warning: {finding.path}:{finding.span.line}:{finding.span.col + 1}: "
+                f"{finding.code} fix not applied: {reason}",
+                err=True,
+            )
 
 
 @cli.command("rules")

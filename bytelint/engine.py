@@ -23,7 +23,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from . import bytecode, suppression, tree
 from .config import Config, enabled_codes, ignored_for_path
 from .registry import all_rules
-from .results import FileResult, Finding, Span
+from .edits import edits_between
+from .results import FileResult, Finding, Fix, Span
 from .rule import Report, Rule
 from .source import SourceError, SourceText, decode
 from .versions import Version, format_version
@@ -148,7 +149,7 @@ def lint_source(
     except MemoryError:
         return FileResult(path, error="out of memory while analysing this file")
     except Exception as exc:  # the per-file boundary: one file never stops the run
-        return FileResult(path, error=f"internal error: {type(exc).__name__}: {exc}")
+        return FileResult(path, error=f"internal error: {type(exc).__name__}: {_one_line(exc)}")
 
 
 def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> FileResult:
@@ -194,7 +195,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
 
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down
-    reports: List[Tuple[Rule, Report, Span]] = []
+    reports: List[Tuple[Rule, Report, Span, Optional[Fix]]] = []
     try:
         for first, last in spans:
             try:
@@ -213,7 +214,9 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
             ctx.scopes.append((module, "module", []))
             walker = _Walker(ctx, dispatch)
             tree.walk(module, walker.enter, walker.leave)
-            reports.extend(walker.reports)
+            region_text = "".join(text.lines[first - 1 : last])
+            for rule, report, span in walker.reports:
+                reports.append((rule, report, span, _fix_of(report, module, region_text, first)))
             if (first, last) == (1, total):
                 break
     finally:
@@ -221,7 +224,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
             gc.enable()
 
     findings = {}
-    for rule, report, span in reports:
+    for rule, report, span, fix in reports:
         if suppressions.suppresses(rule.code, span.line):
             continue
         finding = Finding(
@@ -231,11 +234,37 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
             path=path,
             span=span,
             url=rule.url(),
+            fix=fix,
             evidence=report.evidence,
         )
         findings.setdefault((rule.code, span), finding)
     ordered = tuple(sorted(findings.values(), key=Finding.sort_key))
     return FileResult(path, findings=ordered)
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, replacements: Dict[int, Any]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        return self.replacements.get(id(original_node), updated_node)
+
+
+def _fix_of(report: Report, module: cst.Module, region_text: str, first_line: int) -> Optional[Fix]:
+    """The report's libcst replacements as text edits of the file (None if it has none, or if
+    they cannot be rendered: the finding stays, without a fix)."""
+    spec = report.fix
+    if spec is None or not spec.replacements:
+        return None
+    try:
+        new_text = module.visit(_Replace({id(k): v for k, v in spec.replacements.items()})).code
+    except Exception:
+        return None
+    edits = edits_between(region_text, new_text, first_line)
+    if not edits:
+        return None
+    return Fix(edits=edits, safe=spec.safe, description=spec.description)
 
 
 def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:

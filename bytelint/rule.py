@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, Iterable, Optional, Sequence, Tuple, Type
+from typing import Any, ClassVar, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -42,13 +42,27 @@ class Valid:
 
 @dataclass(frozen=True)
 class Invalid:
-    """Source that must fire (``count`` findings; None = at least one)."""
+    """Source that must fire (``count`` findings; None = at least one). ``fixed`` is the exact
+    source after applying every fix (safe and unsafe) of the rule; None when it has no fix."""
 
     code: str
     target: Optional[str] = None
     count: Optional[int] = None
     # Substring the message must contain: examples pin what the user is told.
     message: Optional[str] = None
+    fixed: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A rewrite as libcst replacements, so comments and formatting survive. Keys are nodes of
+    the tree the rule was given (matched by identity); values are the new node, a
+    ``cst.FlattenSentinel`` (one statement becomes several) or ``cst.RemovalSentinel.REMOVE``.
+    The engine turns it into text edits; the fixer proves it before keeping it."""
+
+    replacements: Mapping[cst.CSTNode, Any]
+    safe: bool
+    description: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class Report:
     # Report a narrower or different range than the node's (e.g. a loop's header only).
     span: Optional[Span] = None
     evidence: Tuple[str, ...] = ()
+    fix: Optional[FixSpec] = None
 
 
 class Rule:

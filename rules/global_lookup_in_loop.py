@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -20,7 +20,8 @@ from bytelint.evidence import (
     loop_depth,
     site_in_scope,
 )
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.rewrites import fresh_name, hoist_before, is_block_statement, names_in, replace_reads
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 _FUNCTION_KINDS = (ScopeKind.FUNCTION, ScopeKind.LAMBDA, ScopeKind.COMPREHENSION, ScopeKind.GENEXPR)
@@ -96,7 +97,13 @@ class GlobalLookupInLoop(Rule):
         Valid("total = 0\nfor item in range(10**6):\n    total += len(str(item))\n", target="py39"),
     )
     INVALID = (
-        Invalid("def f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n", target="py39", count=1, message="len"),
+        Invalid(
+            "def f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n",
+            target="py39",
+            count=1,
+            message="len",
+            fixed="def f(items):\n    total = 0\n    _len = len\n    for item in items:\n        total += _len(item)\n    return total\n",
+        ),
         Invalid("LIMIT = 10\n\ndef f(items):\n    return [x for x in items if x < LIMIT]\n", target="py310", count=1, message="LIMIT"),
         Invalid(
             "import math\n\ndef f(xs):\n    out = []\n    for x in xs:\n        for y in xs:\n            out.append(math.hypot(x, y))\n    return out\n",
@@ -145,6 +152,7 @@ class GlobalLookupInLoop(Rule):
         versions = describe(ctx.file.targets_for(self))
         total = sum(counts.values())
         kind = "comprehension" if isinstance(node, _COMPREHENSIONS) else "loop"
+        fix = self._fix(node, ctx, list(counts)) if kind == "loop" and is_block_statement(ctx, node) else None
         yield Report(
             node,
             f"{kind} looks up {total} global or builtin name{'s' if total != 1 else ''} per iteration "
@@ -152,4 +160,73 @@ class GlobalLookupInLoop(Rule):
             span=header_span(ctx, node),
             evidence=tuple(f"global lookup {name}: {n}x per iteration" for name, n in counts.most_common())
             + (f"iteration weight {weight} (instructions, calls x4)",),
+            fix=fix,
         )
+
+    def _fix(self, node, ctx: NodeContext, names) -> Optional[FixSpec]:
+        scope, _ = function_scope(ctx)
+        taken = names_in(scope)
+        bindings = {}
+        local_of = {}
+        for name in names:
+            local = fresh_name(name, taken | set(local_of.values()))
+            local_of[name] = local
+            bindings[local] = name
+
+        def match(expr):
+            if isinstance(expr, cst.Name) and expr.value in local_of:
+                return cst.Name(local_of[expr.value])
+            return None
+
+        if isinstance(node, cst.While):
+            new_test, _ = replace_reads(node.test, match)
+            new_body, count = replace_reads(node.body, match)
+            new_loop = node.with_changes(test=new_test, body=new_body)
+        else:
+            new_body, count = replace_reads(node.body, match)
+            new_loop = node.with_changes(body=new_body)
+        if not count:
+            return None
+        namespace = ctx.file.bytecode.namespace
+        oldest = ctx.file.targets_for(self)[0]
+        builtins_only = all(namespace.classify(name, oldest) == NameClass.BUILTIN for name in names)
+        safe = builtins_only and _calls_only_pure_builtins(node, namespace, oldest)
+        listing = ", ".join(f"{local} = {name}" for local, name in bindings.items())
+        return FixSpec({node: hoist_before(node, new_loop, bindings)}, safe=safe, description=f"bind {listing} before the loop")
+
+
+# Builtins that cannot run user code or rebind names when called on builtin values. A loop that
+# calls nothing else cannot change what a builtin name refers to while it runs.
+_PURE_BUILTINS = frozenset(
+    "abs all any ascii bin bool bytes callable chr divmod float format frozenset hash hex int "
+    "isinstance issubclass len list max min oct ord pow range repr reversed round set slice sorted "
+    "str sum tuple zip enumerate iter next dict map filter".split()
+)
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.callees = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.callees.append(node.func)
+
+    def visit_Global(self, node) -> None:
+        self.callees.append(None)  # rebinding possible
+
+    def visit_Del(self, node) -> None:
+        self.callees.append(None)
+
+
+def _calls_only_pure_builtins(loop, namespace, version) -> bool:
+    visitor = _Calls()
+    loop.body.visit(visitor)
+    if isinstance(loop, cst.While):
+        loop.test.visit(visitor)
+    return all(
+        isinstance(callee, cst.Name)
+        and callee.value in _PURE_BUILTINS
+        and namespace.classify(callee.value, version) == NameClass.BUILTIN
+        for callee in visitor.callees
+    )

@@ -1,0 +1,264 @@
+"""Applying fixes, with proof: the pure core ``fix_source(source, path, config, unsafe)`` and
+the file-level ``fix_file`` that writes atomically.
+
+Before a fix is kept, it must pass four proofs (the idea of Black's safety checks):
+1. the result compiles on the running interpreter;
+2. every code object the fix did not touch compiles to the same instructions;
+3. the finding is gone (its rule reports fewer findings);
+4. running the fixers again changes nothing (checked on the final text).
+A fix that fails is dropped and reported; the finding stays; the other fixes go on.
+Non-overlapping fixes are applied together, repeating to a fixed point with a bound on rounds.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import bytecode
+from .config import Config
+from .edits import apply_edits, overlaps
+from .engine import lint_source
+from .results import Edit, FileResult, Finding
+from .source import SourceError, decode, split_lines
+
+MAX_ROUNDS = 8
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    original: bytes
+    fixed: Optional[bytes] = None  # None: nothing changed
+    applied: List[Finding] = field(default_factory=list)
+    failed: List[Tuple[Finding, str]] = field(default_factory=list)
+    remaining: Optional[FileResult] = None
+    unsafe_available: int = 0
+    error: Optional[str] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed is not None and self.fixed != self.original
+
+
+def _encode(text: str, encoding: str, bom: bool) -> bytes:
+    if encoding.replace("_", "-").lower() in ("utf-8-sig", "utf-8"):
+        data = text.encode("utf-8")
+        return b"\xef\xbb\xbf" + data if bom else data
+    return text.encode(encoding)
+
+
+def _allowed(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and (finding.fix.safe or unsafe)
+
+
+def _fingerprints(code, lines: Sequence[str]) -> Dict[Tuple[str, int], List[Tuple[int, tuple]]]:
+    """qualname (with an occurrence number) -> its instructions as (line, what it does),
+    without offsets, so that code moved by lines above it still compares equal."""
+    module = bytecode.ModuleBytecode.build(code, lines)
+    seen: Counter = Counter()
+    result = {}
+    for unit in module.units:
+        key = (unit.qualname, seen[unit.qualname])
+        seen[unit.qualname] += 1
+        body = []
+        for instr in unit.instrs:
+            if instr.kind is bytecode.Kind.NOISE or not instr.line:
+                continue
+            value = instr.argval
+            if hasattr(value, "co_code"):
+                value = ("code", value.co_name)
+            elif instr.kind in (bytecode.Kind.JUMP, bytecode.Kind.BACK_EDGE, bytecode.Kind.FOR_ITER, bytecode.Kind.SETUP_BLOCK):
+                value = None  # offsets move when other code moves
+            body.append((instr.line, (instr.kind, instr.name, instr.op, repr(value))))
+        result[key] = body
+    return result
+
+
+def _new_ranges(edits: Sequence[Edit]) -> List[Tuple[int, int]]:
+    """Where the edited lines are in the new text."""
+    ranges = []
+    delta = 0
+    for edit in sorted(edits, key=lambda e: (e.span.line, e.span.col)):
+        removed = edit.span.end_line - edit.span.line
+        added = len(split_lines(edit.text))
+        start = edit.span.line + delta
+        ranges.append((start - 1, start + max(added, 1)))
+        delta += added - removed
+    return ranges
+
+
+def _outside(body, ranges) -> list:
+    return [what for line, what in body if not any(first <= line <= last for first, last in ranges)]
+
+
+def _untouched_code_unchanged(before_code, before_lines, after_code, after_lines, edits: Sequence[Edit]) -> Optional[str]:
+    """Proof 2: outside the edited lines, every code object compiles to the same instructions.
+    Returns None when it holds, else what changed."""
+    # One line of margin on each side, in both texts, so the comparison stays symmetric.
+    old_ranges = [(e.span.line - 1, e.span.end_line) for e in edits]
+    new_ranges = _new_ranges(edits)
+    before = _fingerprints(before_code, before_lines)
+    after = _fingerprints(after_code, after_lines)
+    for key, body in before.items():
+        kept = _outside(body, old_ranges)
+        other = after.get(key)
+        if other is None:
+            if kept:
+                return f"code object {key[0]} disappeared"
+            continue
+        if _outside(other, new_ranges) != kept:
+            return f"code object {key[0]} changed outside the edited lines"
+    return None
+
+
+def _prove(text: str, candidate: str, edits: Sequence[Edit], path: str, encoding: str, bom: bool,
+           config: Config, before: FileResult, fixed: Sequence[Finding], rules=None) -> Tuple[Optional[str], Optional[FileResult]]:
+    """Proofs 1-3 for one candidate text. Returns (failure reason or None, lint of candidate)."""
+    data = _encode(candidate, encoding, bom)
+    compiled = bytecode.compile_source(data, path)
+    if compiled.code is None:
+        return f"the result does not compile ({compiled.error})", None
+    original = bytecode.compile_source(_encode(text, encoding, bom), path)
+    if original.code is not None:
+        problem = _untouched_code_unchanged(
+            original.code, split_lines(text), compiled.code, split_lines(candidate), edits
+        )
+        if problem:
+            return problem, None
+    after = lint_source(data, path, config, rules)
+    if after.error:
+        return f"the result cannot be linted ({after.error})", None
+    old_counts = Counter(f.code for f in before.findings)
+    new_counts = Counter(f.code for f in after.findings)
+    for code, n in Counter(f.code for f in fixed).items():
+        if new_counts[code] > old_counts[code] - n:
+            return f"the {code} finding is still there after the fix", None
+    return None, after
+
+
+def fix_source(source: bytes, path: str, config: Config, unsafe: bool = False, rules=None) -> FixOutcome:
+    """Apply every allowed fix to ``source`` with proofs. Never raises."""
+    outcome = FixOutcome(path=path, original=source)
+    try:
+        return _fix(source, path, config, unsafe, outcome, rules)
+    except Exception as exc:  # the per-file boundary
+        outcome.fixed = None
+        first = (str(exc).strip().splitlines() or [""])[0]
+        outcome.error = f"internal error while fixing: {type(exc).__name__}: {first}"
+        return outcome
+
+
+def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOutcome, rules) -> FixOutcome:
+    result = lint_source(source, path, config, rules)
+    outcome.remaining = result
+    if result.error:
+        return outcome  # a file with errors is never modified
+    try:
+        decoded = decode(source)
+    except SourceError as exc:
+        outcome.error = str(exc)
+        return outcome
+    text, encoding, bom = decoded.text, decoded.encoding, decoded.has_bom
+    rejected: set = set()
+    for _round in range(MAX_ROUNDS):
+        candidates = [
+            f for f in result.findings if _allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected
+        ]
+        if not candidates:
+            break
+        batch: List[Finding] = []
+        for finding in candidates:
+            if not any(overlaps(finding.fix.edits, other.fix.edits) for other in batch):
+                batch.append(finding)
+        progressed = False
+        for group in ([batch] if len(batch) > 1 else []) + [[f] for f in batch]:
+            edits = [e for f in group for e in f.fix.edits]
+            try:
+                candidate = apply_edits(text, edits)
+            except ValueError:
+                continue
+            reason, after = _prove(text, candidate, edits, path, encoding, bom, config, result, group, rules)
+            if reason is None:
+                text, result = candidate, after
+                outcome.applied.extend(group)
+                progressed = True
+                break
+            if len(group) == 1:
+                outcome.failed.append((group[0], reason))
+                rejected.add((group[0].code, group[0].fix.edits))
+        if not progressed and not any(_allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected for f in result.findings):
+            break
+    # Proof 4: the fixers, run again on the result, change nothing.
+    leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected]
+    for finding in leftover:
+        outcome.failed.append((finding, "fixes did not reach a fixed point"))
+    outcome.remaining = result
+    outcome.unsafe_available = 0 if unsafe else sum(1 for f in result.findings if f.fix is not None and not f.fix.safe)
+    if outcome.applied:
+        outcome.fixed = _encode(text, encoding, bom)
+    return outcome
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace ``path``'s content in one step (temporary file + rename), keeping its mode: a
+    crash leaves either the old file or the new one, never a mix."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, temporary = tempfile.mkstemp(prefix=".bytelint-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def fix_file(path: str, config: Config, unsafe: bool = False, write: bool = True) -> FixOutcome:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as exc:
+        return FixOutcome(path=path, original=b"", error=f"cannot read: {exc.strerror or exc}")
+    outcome = fix_source(source, path, config, unsafe)
+    if write and outcome.changed and outcome.error is None:
+        try:
+            write_atomically(path, outcome.fixed)
+        except OSError as exc:
+            outcome.error = f"cannot write: {exc.strerror or exc}"
+    return outcome
+
+
+def _fix_for_pool(args) -> FixOutcome:
+    path, config, unsafe, write = args
+    outcome = fix_file(path, config, unsafe, write)
+    if not outcome.changed:
+        outcome.original = b""  # only changed files send their text back
+    return outcome
+
+
+def fix_paths(paths: Sequence[str], config: Config, unsafe: bool, write: bool, jobs: int = 1):
+    """Fix many files (in worker processes when there are enough of them)."""
+    work = [(path, config, unsafe, write) for path in paths]
+    if jobs <= 1 or len(work) < 8:
+        for item in work:
+            yield _fix_for_pool(item)
+        return
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        yield from pool.map(_fix_for_pool, work, chunksize=4)

@@ -1,0 +1,150 @@
+"""Building blocks for fixes: fresh local names, replacing loads inside a loop, hoisting a
+binding in front of a loop. All of them return libcst nodes, so comments and formatting of
+everything else survive."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterable, Optional, Set
+
+import libcst as cst
+
+_NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every identifier written anywhere in ``node``."""
+    visitor = _Names()
+    node.visit(visitor)
+    return visitor.names
+
+
+def fresh_name(preferred: str, taken: Iterable[str]) -> str:
+    taken = set(taken)
+    for candidate in (preferred, f"_{preferred}", f"{preferred}_"):
+        if candidate not in taken and candidate.isidentifier():
+            return candidate
+    n = 2
+    while f"{preferred}_{n}" in taken:
+        n += 1
+    return f"{preferred}_{n}"
+
+
+class _NonExpressionNames(cst.CSTVisitor):
+    """Name nodes that are not variable reads: attribute names, keywords, parameters,
+    definitions, import aliases, global/nonlocal declarations, assignment targets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.excluded: Set[int] = set()
+
+    def _exclude(self, node: Optional[cst.CSTNode]) -> None:
+        if isinstance(node, cst.Name):
+            self.excluded.add(id(node))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._exclude(node.attr)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._exclude(node.keyword)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._exclude(node.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._exclude(node.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._exclude(node.name)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        self._exclude(node.name if isinstance(node.name, cst.Name) else None)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._exclude(node.name)
+
+    def visit_NameItem(self, node: cst.NameItem) -> None:
+        self._exclude(node.name)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._exclude(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._exclude(node.target)
+
+
+class _ReplaceReads(cst.CSTTransformer):
+    def __init__(self, match: Callable[[cst.BaseExpression], Optional[cst.BaseExpression]], excluded: Set[int]) -> None:
+        super().__init__()
+        self.match = match
+        self.excluded = excluded
+        self.count = 0
+        self._nested = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _NESTED_SCOPES):
+            self._nested += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        if isinstance(original_node, _NESTED_SCOPES):
+            self._nested -= 1
+            return updated_node
+        if self._nested or id(original_node) in self.excluded:
+            return updated_node
+        if isinstance(original_node, (cst.Name, cst.Attribute)):
+            replacement = self.match(original_node)
+            if replacement is not None:
+                self.count += 1
+                return replacement.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+        return updated_node
+
+
+def replace_reads(
+    node: cst.CSTNode, match: Callable[[cst.BaseExpression], Optional[cst.BaseExpression]]
+) -> "tuple[cst.CSTNode, int]":
+    """Replace variable reads (names or attribute chains) for which ``match`` returns a new
+    expression, outside nested functions, classes and lambdas. Returns (new node, count)."""
+    finder = _NonExpressionNames()
+    node.visit(finder)
+    transformer = _ReplaceReads(match, finder.excluded)
+    return node.visit(transformer), transformer.count
+
+
+def hoist_before(loop: cst.BaseStatement, new_loop: cst.BaseStatement, bindings: Dict[str, str]) -> cst.FlattenSentinel:
+    """``name = expression`` statements in front of the loop; comments above the loop stay
+    above the whole group."""
+    statements = []
+    for i, (name, expression) in enumerate(bindings.items()):
+        statement = cst.SimpleStatementLine(
+            body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.parse_expression(expression))]
+        )
+        if i == 0:
+            statement = statement.with_changes(leading_lines=loop.leading_lines)
+        statements.append(statement)
+    return cst.FlattenSentinel([*statements, new_loop.with_changes(leading_lines=())])
+
+
+def is_block_statement(ctx, node: cst.CSTNode) -> bool:
+    """Is ``node`` a statement directly in a block, where statements can be inserted before it?"""
+    return isinstance(ctx.parent, (cst.IndentedBlock, cst.Module))
+
+
+def chain_of(node: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))

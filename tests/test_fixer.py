@@ -1,0 +1,161 @@
+"""bytelint's fixer: proven rewrites that keep the file's bytes apart from the fix."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from bytelint.config import Config
+from bytelint.fixer import fix_file, fix_source, write_atomically
+from bytelint.rule import FixSpec, Invalid, Report, Rule
+from helpers import rule_classes, targets
+
+PY39 = Config(target_versions=targets("py39"), preview=True)
+SLOW = "def f(items):\n    total = 0\n    for item in items:\n        total += len(item)  # hot\n    return total\n"
+FIXED = "def f(items):\n    total = 0\n    _len = len\n    for item in items:\n        total += _len(item)  # hot\n    return total\n"
+
+
+def test_safe_fix_applies_and_keeps_comments():
+    outcome = fix_source(SLOW.encode(), "f.py", PY39)
+    assert outcome.fixed.decode() == FIXED
+    assert [f.code for f in outcome.applied] == ["BL102"] and outcome.failed == []
+
+
+def test_unsafe_fix_needs_opt_in():
+    source = "import os\n\ndef f(xs):\n    for x in xs:\n        print(os.sep + x)\n"
+    assert fix_source(source.encode(), "f.py", PY39).fixed is None
+    assert fix_source(source.encode(), "f.py", PY39, unsafe=True).fixed is not None
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_line_endings_bom_and_encoding_survive(newline):
+    source = codecs.BOM_UTF8 + SLOW.replace("\n", newline).encode()
+    outcome = fix_source(source, "f.py", PY39)
+    assert outcome.fixed.startswith(codecs.BOM_UTF8)
+    assert outcome.fixed[3:].decode() == FIXED.replace("\n", newline)
+    latin = ("# -*- coding: latin-1 -*-\n# café\n" + SLOW).encode("latin-1")
+    fixed = fix_source(latin, "f.py", PY39).fixed
+    assert fixed.decode("latin-1") == "# -*- coding: latin-1 -*-\n# café\n" + FIXED
+
+
+def test_syntax_error_file_is_never_modified(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(SLOW + "def broken(:\n")
+    before = path.read_bytes()
+    outcome = fix_file(str(path), PY39)
+    assert outcome.error is None and not outcome.changed and outcome.remaining.error
+    assert path.read_bytes() == before
+
+
+def test_unchanged_file_is_not_touched(tmp_path):
+    path = tmp_path / "clean.py"
+    path.write_text("def f(xs):\n    return sum(xs)\n")
+    os.utime(path, (1_000_000, 1_000_000))
+    fix_file(str(path), PY39)
+    assert path.stat().st_mtime == 1_000_000
+
+
+def test_file_mode_is_kept_and_no_temporary_files_remain(tmp_path):
+    path = tmp_path / "script.py"
+    path.write_text(SLOW)
+    path.chmod(0o750)
+    outcome = fix_file(str(path), PY39)
+    assert outcome.changed and path.read_text() == FIXED
+    assert stat.S_IMODE(path.stat().st_mode) == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["script.py"]
+
+
+class _BrokenFix(Rule):
+    """A test rule whose fix breaks the code."""
+
+    code = "BL999"
+    name = "test-broken-fix"
+    summary = "test"
+    node_types = (cst.Return,)
+
+    def check(self, node, ctx, evidence):
+        yield Report(node, "return", fix=FixSpec({node: cst.Nonlocal(names=[cst.NameItem(cst.Name("x"))])}, safe=True, description="break it"))
+
+
+class _ChangesOtherCode(Rule):
+    """A test rule whose fix also changes code it does not claim to touch."""
+
+    code = "BL998"
+    name = "test-wide-fix"
+    summary = "test"
+    node_types = (cst.Module,)
+
+    def check(self, node, ctx, evidence):
+        new = node.with_changes(body=[cst.parse_statement("x = 2\n")] + list(node.body[1:]))
+        yield Report(node, "module", fix=FixSpec({node: new}, safe=True, description="rewrite"))
+
+
+def test_fix_that_does_not_compile_is_dropped_and_reported():
+    outcome = fix_source(b"def f():\n    return 1\n", "f.py", Config(), rules=[_BrokenFix()])
+    assert outcome.fixed is None and outcome.applied == []
+    [(finding, reason)] = outcome.failed
+    assert finding.code == "BL999" and "does not compile" in reason
+
+
+def test_fix_must_leave_untouched_code_alone_or_remove_the_finding():
+    outcome = fix_source(b"x = 1\ny = 1\n", "f.py", Config(), rules=[_ChangesOtherCode()])
+    assert outcome.fixed is None and outcome.failed
+
+
+def test_write_atomically_replaces_in_one_step(tmp_path):
+    path = tmp_path / "a.py"
+    path.write_bytes(b"old")
+    write_atomically(str(path), b"new")
+    assert path.read_bytes() == b"new"
+
+
+FIXED_EXAMPLES = [
+    pytest.param(rule, example, id=f"{rule.code}-{i}")
+    for rule in rule_classes()
+    for i, example in enumerate(rule.INVALID)
+    if example.fixed is not None
+]
+
+
+@pytest.mark.parametrize("rule, example", FIXED_EXAMPLES)
+def test_invalid_examples_fix_to_the_exact_source(rule, example):
+    config = Config(select=(rule.code,), target_versions=targets(example.target), preview=True)
+    outcome = fix_source(example.code.encode(), "example.py", config, unsafe=True)
+    assert outcome.failed == [], outcome.failed
+    assert outcome.fixed is not None and outcome.fixed.decode() == example.fixed
+    again = fix_source(outcome.fixed, "example.py", config, unsafe=True)
+    assert again.fixed is None, "fixing twice must change nothing"
+
+
+ALL_INVALID = [
+    pytest.param(rule, example, id=f"{rule.code}-{i}") for rule in rule_classes() for i, example in enumerate(rule.INVALID)
+]
+
+
+@pytest.mark.parametrize("rule, example", ALL_INVALID)
+def test_every_fix_compiles_and_is_idempotent(rule, example):
+    config = Config(target_versions=targets(example.target), preview=True)
+    outcome = fix_source(example.code.encode(), "example.py", config, unsafe=True)
+    result = outcome.fixed or example.code.encode()
+    compile(result, "example.py", "exec", dont_inherit=True)
+    assert fix_source(result, "example.py", config, unsafe=True).fixed is None
+
+
+def test_fix_command_and_diff(tmp_path):
+    exe = str(Path(sys.executable).with_name("bytelint"))
+    path = tmp_path / "m.py"
+    path.write_text(SLOW)
+    proc = subprocess.run([exe, "fix", "--diff", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "+    _len = len" in proc.stdout and path.read_text() == SLOW
+    proc = subprocess.run([exe, "check", "--fix", "--show-fixes", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fixed" in proc.stdout and path.read_text() == FIXED
+    proc = subprocess.run([exe, "fix", "--diff", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == ""
