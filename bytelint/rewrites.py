@@ -15,13 +15,23 @@ class _Names(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: Set[str] = set()
+        self._skip: Set[int] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._skip.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._skip.add(id(node.keyword))
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+        if id(node) not in self._skip:
+            self.names.add(node.value)
 
 
 def names_in(node: cst.CSTNode) -> Set[str]:
-    """Every identifier written anywhere in ``node``."""
+    """Every variable name used anywhere in ``node`` (attribute and keyword names excluded:
+    they cannot clash with a new local)."""
     visitor = _Names()
     node.visit(visitor)
     return visitor.names

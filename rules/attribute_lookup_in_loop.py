@@ -12,7 +12,8 @@ from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
 from bytelint.evidence import Site, SiteIndex, dense_sites, function_scope, iteration_weight, loop_depth, site_in_scope
 from bytelint.versions import describe
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, names_in, replace_reads
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _ROOTS = (Kind.GLOBAL_LOAD, Kind.FAST_LOAD)
 _ATTRS = (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
@@ -88,8 +89,10 @@ class AttributeLookupInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Hoisting is safe when nothing the loop calls rebinds the attribute;
-    monkey-patching a module attribute while the loop runs would be missed.
+    The fix binds the chain to a fresh local before the loop and uses it inside. It is
+    **unsafe** (applied with `--unsafe-fixes`): when the loop runs zero times the lookup now
+    happens anyway and may raise `AttributeError`, and code the loop calls could rebind the
+    attribute (monkey-patching, or a method changing `self.x`), which bytelint cannot see.
 
     ## References
     - [Python FAQ: performance tips, avoiding dots](https://wiki.python.org/moin/PythonSpeed/PerformanceTips#Avoiding_dots...)
@@ -116,7 +119,12 @@ class AttributeLookupInLoop(Rule):
         ),
     )
     INVALID = (
-        Invalid("import math\n\ndef f(xs):\n    out = []\n    for x in xs:\n        out.append(math.sqrt(x))\n    return out\n", count=1, message="math.sqrt"),
+        Invalid(
+            "import math\n\ndef f(xs):\n    out = []\n    for x in xs:\n        out.append(math.sqrt(x))\n    return out\n",
+            count=1,
+            message="math.sqrt",
+            fixed="import math\n\ndef f(xs):\n    out = []\n    sqrt = math.sqrt\n    for x in xs:\n        out.append(sqrt(x))\n    return out\n",
+        ),
         Invalid("import os\n\ndef f(names):\n    for n in names:\n        print(os.path.join('a', n))\n", count=1, message="os.path.join"),
         Invalid("class C:\n    def f(self, xs):\n        t = 0\n        for x in xs:\n            t += x * self.scale\n        return t\n", count=1, message="self.scale"),
         Invalid(
@@ -129,6 +137,10 @@ class AttributeLookupInLoop(Rule):
         Invalid(
             "class C:\n    def f(self, xs):\n        t = 0\n        for x in xs:\n            t += self.cfg.a + self.cfg.b\n        return t\n",
             count=2,
+            fixed=(
+                "class C:\n    def f(self, xs):\n        t = 0\n        a = self.cfg.a\n        b = self.cfg.b\n"
+                "        for x in xs:\n            t += a + b\n        return t\n"
+            ),
         ),
     )
 
@@ -219,7 +231,31 @@ class AttributeLookupInLoop(Rule):
                     f"attribute loads of {chain} inside the compiled loop body: {lookups} per iteration",
                     f"iteration weight {weight} (instructions, calls x4)",
                 ),
+                fix=_hoist(node, ctx, chain) if is_block_statement(ctx, node) else None,
             )
+
+
+def _hoist(loop, ctx: NodeContext, chain: str) -> Optional[FixSpec]:
+    """`name = a.b` before the loop, `name` for every read of `a.b` inside it. Unsafe: if the
+    loop runs zero times the lookup still happens (and may raise), and code the loop calls could
+    rebind the attribute."""
+    scope, _ = function_scope(ctx)
+    local = fresh_name(chain.rsplit(".", 1)[1], names_in(scope))
+
+    def match(expr):
+        return cst.Name(local) if chain_of(expr) == chain else None
+
+    if isinstance(loop, cst.While):
+        new_test, tested = replace_reads(loop.test, match)
+        new_body, count = replace_reads(loop.body, match)
+        new_loop = loop.with_changes(test=new_test, body=new_body)
+        count += tested
+    else:
+        new_body, count = replace_reads(loop.body, match)
+        new_loop = loop.with_changes(body=new_body)
+    if not count:
+        return None
+    return FixSpec({loop: hoist_before(loop, new_loop, {local: chain})}, safe=False, description=f"bind {local} = {chain} before the loop")
 
 
 def _instance_name(unit) -> Optional[str]:

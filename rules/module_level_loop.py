@@ -10,6 +10,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import header_span, plural
+from bytelint.rewrites import is_block_statement
 from bytelint.rule import Invalid, Report, Rule, Valid
 
 # Per-iteration name accesses that go through a dict at module or class level.
@@ -64,9 +65,12 @@ class ModuleLevelLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Moving a loop into a function changes which names are globals: any
-    name the loop assigns and other module code reads later must be returned or declared
-    `global`, so review the move by hand.
+    The fix (module level only) moves the loop into a new function that is called right away
+    and deleted. Names the loop assigns that any other code of the module reads (found in the
+    bytecode) are declared `global` in it, so they still end up in the module; the others become
+    fast locals. It is **unsafe** (applied with `--unsafe-fixes`): names the loop assigns and
+    only other modules read (`module.i`) are no longer set, and a traceback from the loop shows
+    one more frame.
 
     ## References
     - [Python docs: Naming and binding](https://docs.python.org/3/reference/executionmodel.html#naming-and-binding)
@@ -89,7 +93,15 @@ class ModuleLevelLoop(Rule):
         Valid("class C:\n    def m(self, xs):\n        for x in xs:\n            print(x)\n"),
     )
     INVALID = (
-        Invalid("total = 0\nfor i in range(10**6):\n    total += i\n", count=1, message="module level"),
+        Invalid(
+            "total = 0\nfor i in range(10**6):\n    total += i\nprint(total)\n",
+            count=1,
+            message="module level",
+            fixed=(
+                "total = 0\ndef _module_loop():\n    global total\n    for i in range(10**6):\n        total += i\n"
+                "_module_loop()\ndel _module_loop\nprint(total)\n"
+            ),
+        ),
         Invalid("import sys\nwhile True:\n    line = sys.stdin.readline()\n    if not line:\n        break\n", count=1),
         Invalid("if __name__ == '__main__':\n    for arg in __import__('sys').argv:\n        print(arg)\n", count=1),
         Invalid("class Table:\n    rows = []\n    for i in range(1000):\n        rows.append(i * i)\n", count=1, message="class body"),
@@ -139,6 +151,7 @@ class ModuleLevelLoop(Rule):
                 f"names ({names}) on each pass instead of fast local accesses; move the loop into a function",
                 span=header_span(ctx, node),
                 evidence=tuple(f"{name}: {count}x per pass" for name, count in accesses.most_common()),
+                fix=_into_function(node, ctx, unit, loop) if wanted == ScopeKind.MODULE and is_block_statement(ctx, node) else None,
             )
             return
 
@@ -250,3 +263,38 @@ def _iteration_bound(unit, loop, sizes: dict) -> Optional[int]:
     if value is not None and value.kind is Kind.NAME_LOAD:
         return sizes.get(value.name)
     return None
+
+
+def _into_function(node, ctx: NodeContext, unit, loop):
+    """``def _module_loop(): global <names read elsewhere>; <loop>`` + call + ``del``."""
+    from bytelint.rewrites import fresh_name, names_in
+    from bytelint.rule import FixSpec
+
+    assigned = {i.name for i in loop.instrs() if i.kind in (Kind.NAME_STORE, Kind.DELETE) and i.name}
+    read_elsewhere = set()
+    for other in ctx.file.bytecode.units:
+        for instr in other.instrs:
+            if instr.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.DELETE):
+                if other is unit and instr.offset in loop.offsets:
+                    continue
+                read_elsewhere.add(instr.name)
+    keep = sorted(assigned & read_elsewhere)
+    taken = names_in(ctx.scopes[0][0]) | {i.name for i in unit.instrs if i.name}
+    function = fresh_name("_module_loop", taken)
+    body = []
+    if keep:
+        body.append(cst.SimpleStatementLine([cst.Global([cst.NameItem(cst.Name(n)) for n in keep])]))
+    body.append(node.with_changes(leading_lines=()))
+    definition = cst.FunctionDef(
+        name=cst.Name(function),
+        params=cst.Parameters(),
+        body=cst.IndentedBlock(body),
+        leading_lines=node.leading_lines,
+    )
+    call = cst.parse_statement(f"{function}()\n")
+    delete = cst.parse_statement(f"del {function}\n")
+    return FixSpec(
+        {node: cst.FlattenSentinel([definition, call, delete])},
+        safe=False,
+        description=f"move the loop into function {function}() and call it",
+    )

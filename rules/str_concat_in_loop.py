@@ -70,8 +70,13 @@ class QuadraticConcatInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Moving the accumulation to a list is safe when nothing reads the
-    partial value inside the loop.
+    For `str` and `bytes`, the fix collects the pieces in a fresh list before the loop
+    (`parts.append(piece)` for every concatenation to the target inside it) and adds
+    `"".join(parts)` to the target once after the loop. It is offered only when nothing else in
+    the loop reads the target, the loop has no `else` and does not `return`, `yield` or
+    `await`. It is **unsafe** (applied with `--unsafe-fixes`): if the loop raises, the target
+    no longer holds the pieces added before the exception, and bytelint cannot prove the type
+    of an attribute or global.
 
     ## References
     - [Python FAQ: the most efficient way to concatenate many strings](https://docs.python.org/3/faq/programming.html#what-is-the-most-efficient-way-to-concatenate-many-strings-together)
@@ -105,7 +110,12 @@ class QuadraticConcatInLoop(Rule):
             "class C:\n    def f(self, xs):\n        self.out = ''\n        for x in xs:\n            self.out += x + ','\n",
             count=1,
         ),
-        Invalid("def f(xs):\n    global S\n    for x in xs:\n        S += '-'\n", count=1, message="global"),
+        Invalid(
+            "def f(xs):\n    global S\n    for x in xs:\n        S += '-'\n",
+            count=1,
+            message="global",
+            fixed="def f(xs):\n    global S\n    parts = []\n    for x in xs:\n        parts.append('-')\n    S += \"\".join(parts)\n",
+        ),
         Invalid("def f(d, xs):\n    for x in xs:\n        d['k'] += 'x'\n", count=1),
         Invalid("def f(d, key, xs):\n    for x in xs:\n        d[key] += x + ';'\n", count=1),
         Invalid("def f(xs):\n    b = b''\n    for x in xs:\n        b += x\n    return b\n", count=1, message="bytes"),
@@ -198,6 +208,7 @@ class QuadraticConcatInLoop(Rule):
                 else f"{what} built by concatenation to an {where} in a loop copies the whole {what} "
                 f"on every iteration (quadratic; {reason}); {_ADVICE[kind]}",
                 evidence=(f"{site.instr.opname} -> {store.opname} {store.name or ''}".strip(),),
+                fix=_join_fix(ctx, target, kind) if appends and kind in ("str", "bytes") else None,
             )
             return
 
@@ -437,3 +448,104 @@ def _assigned_in(loop: cst.CSTNode, target) -> Optional[cst.BaseExpression]:
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and _same_expr(small.targets[0].target, target):
                     return small.value
     return None
+
+
+# -- the fix: collect the pieces, join once --------------------------------------------------
+
+
+class _LoopUses(cst.CSTVisitor):
+    """Inside a loop body: the concatenations to one target, and anything else that reads it or
+    leaves the loop early."""
+
+    def __init__(self, target) -> None:
+        super().__init__()
+        self.target = target
+        self.concats = []  # (statement node, piece expression)
+        self.other_uses = 0
+        self.exits = 0
+        self._inside_concat = None
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def visit_Return(self, node) -> None:
+        self.exits += 1
+
+    def visit_Yield(self, node) -> None:
+        self.exits += 1
+
+    def visit_Await(self, node) -> None:
+        self.exits += 1  # other tasks may read the partial value while this one waits
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        if isinstance(node.operator, cst.AddAssign) and _same_expr(node.target, self.target):
+            self.concats.append((node, node.value))
+            node.value.visit(self)
+            return False
+        return True
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        shape = _concat_shape(node)
+        if shape is not None and shape[3] and _same_expr(shape[0], self.target):
+            self.concats.append((node, shape[1]))
+            shape[1].visit(self)
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if isinstance(self.target, cst.Name) and node.value == self.target.value:
+            self.other_uses += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if _same_expr(node, self.target):
+            self.other_uses += 1
+            return False
+        return True
+
+
+def _join_fix(ctx: NodeContext, target, kind: str):
+    """``parts = []`` before the innermost loop, ``parts.append(piece)`` for each
+    concatenation to the target inside it, ``target += "".join(parts)`` after it. Unsafe: if
+    the loop raises, the target no longer holds the pieces added before the exception."""
+    from bytelint.rewrites import fresh_name, names_in
+    from bytelint.rule import FixSpec
+
+    if not ctx.loops:
+        return None
+    loop = ctx.loops[-1]
+    index = next((i for i, node in enumerate(ctx.ancestors) if node is loop), None)
+    if index is None or index == 0 or not isinstance(ctx.ancestors[index - 1], (cst.IndentedBlock, cst.Module)):
+        return None
+    if getattr(loop, "orelse", None) is not None:
+        return None
+    uses = _LoopUses(target)
+    loop.body.visit(uses)
+    if isinstance(loop, cst.While):
+        loop.test.visit(uses)
+    if uses.other_uses or uses.exits or not uses.concats:
+        return None
+    scope, _ = function_scope(ctx)
+    parts = fresh_name("parts", names_in(scope))
+    replacements = {}
+
+    class _Swap(cst.CSTTransformer):
+        def on_leave(self, original, updated):
+            for statement, piece in uses.concats:
+                if original is statement:
+                    call = cst.parse_expression(f"{parts}.append(x)")
+                    return cst.Expr(call.with_changes(args=[cst.Arg(piece)]))
+            return updated
+
+    new_loop = loop.visit(_Swap())
+    joiner = '""' if kind == "str" else 'b""'
+    target_code = cst.Module([]).code_for_node(target)
+    before = cst.parse_statement(f"{parts} = []\n").with_changes(leading_lines=loop.leading_lines)
+    after = cst.parse_statement(f"{target_code} += {joiner}.join({parts})\n")
+    replacements[loop] = cst.FlattenSentinel([before, new_loop.with_changes(leading_lines=()), after])
+    return FixSpec(replacements, safe=False, description=f"collect the pieces in `{parts}` and join them once after the loop")
