@@ -26,7 +26,7 @@ from .engine import lint_source
 from .results import Edit, FileResult, Finding
 from .source import SourceError, decode, split_lines
 
-MAX_ROUNDS = 8
+MAX_ROUNDS = 24
 
 
 @dataclass
@@ -57,25 +57,14 @@ def _allowed(finding: Finding, unsafe: bool) -> bool:
 
 
 def _fingerprints(code, lines: Sequence[str]) -> Dict[Tuple[str, int], List[Tuple[int, tuple]]]:
-    """qualname (with an occurrence number) -> its instructions as (line, what it does),
-    without offsets, so that code moved by lines above it still compares equal."""
+    """qualname (with an occurrence number) -> its instructions as (line, what it does)."""
     module = bytecode.ModuleBytecode.build(code, lines)
     seen: Counter = Counter()
     result = {}
     for unit in module.units:
         key = (unit.qualname, seen[unit.qualname])
         seen[unit.qualname] += 1
-        body = []
-        for instr in unit.instrs:
-            if instr.kind is bytecode.Kind.NOISE or not instr.line:
-                continue
-            value = instr.argval
-            if hasattr(value, "co_code"):
-                value = ("code", value.co_name)
-            elif instr.kind in (bytecode.Kind.JUMP, bytecode.Kind.BACK_EDGE, bytecode.Kind.FOR_ITER, bytecode.Kind.SETUP_BLOCK):
-                value = None  # offsets move when other code moves
-            body.append((instr.line, (instr.kind, instr.name, instr.op, repr(value))))
-        result[key] = body
+        result[key] = [(line, rest) for line, *rest in unit.shape() if line]
     return result
 
 
@@ -133,12 +122,24 @@ def _prove(text: str, candidate: str, edits: Sequence[Edit], path: str, encoding
     after = lint_source(data, path, config, rules)
     if after.error:
         return f"the result cannot be linted ({after.error})", None
-    old_counts = Counter(f.code for f in before.findings)
-    new_counts = Counter(f.code for f in after.findings)
-    for code, n in Counter(f.code for f in fixed).items():
-        if new_counts[code] > old_counts[code] - n:
-            return f"the {code} finding is still there after the fix", None
+    for finding in fixed:
+        line = _mapped_line(finding.span.line, edits)
+        if any(f.code == finding.code and f.span.line == line and f.message == finding.message for f in after.findings):
+            return f"the {finding.code} finding is still there after the fix", None
     return None, after
+
+
+def _mapped_line(line: int, edits: Sequence[Edit]) -> int:
+    """Where an original line is after the edits (a line inside an edit maps to its start)."""
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.span.line, e.span.col)):
+        if edit.span.line > line:
+            break
+        removed = edit.span.end_line - edit.span.line
+        if line < edit.span.end_line:
+            return edit.span.line + shift
+        shift += len(split_lines(edit.text)) - removed
+    return line + shift
 
 
 def fix_source(source: bytes, path: str, config: Config, unsafe: bool = False, rules=None) -> FixOutcome:
@@ -167,7 +168,7 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
     rejected: set = set()
     for _round in range(MAX_ROUNDS):
         candidates = [
-            f for f in result.findings if _allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected
+            f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected
         ]
         if not candidates:
             break
@@ -190,11 +191,11 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
                 break
             if len(group) == 1:
                 outcome.failed.append((group[0], reason))
-                rejected.add((group[0].code, group[0].fix.edits))
-        if not progressed and not any(_allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected for f in result.findings):
+                rejected.add((group[0].code, group[0].message))
+        if not progressed and not any(_allowed(f, unsafe) and (f.code, f.message) not in rejected for f in result.findings):
             break
     # Proof 4: the fixers, run again on the result, change nothing.
-    leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.fix.edits) not in rejected]
+    leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected]
     for finding in leftover:
         outcome.failed.append((finding, "fixes did not reach a fixed point"))
     outcome.remaining = result

@@ -39,7 +39,9 @@ def names_in(node: cst.CSTNode) -> Set[str]:
 
 def fresh_name(preferred: str, taken: Iterable[str]) -> str:
     taken = set(taken)
-    for candidate in (preferred, f"_{preferred}", f"{preferred}_"):
+    # `_x` for `_x` would be `__x`, which name mangling rewrites inside classes: avoid it
+    underscored = f"_{preferred}" if not preferred.startswith("_") else f"{preferred}_"
+    for candidate in (preferred, underscored, f"{preferred}_"):
         if candidate not in taken and candidate.isidentifier():
             return candidate
     n = 2

@@ -152,7 +152,7 @@ class GlobalLookupInLoop(Rule):
         versions = describe(ctx.file.targets_for(self))
         total = sum(counts.values())
         kind = "comprehension" if isinstance(node, _COMPREHENSIONS) else "loop"
-        fix = self._fix(node, ctx, list(counts)) if kind == "loop" and is_block_statement(ctx, node) else None
+        fix = self._fix(node, ctx, list(counts)) if kind == "loop" else None
         yield Report(
             node,
             f"{kind} looks up {total} global or builtin name{'s' if total != 1 else ''} per iteration "
@@ -164,7 +164,18 @@ class GlobalLookupInLoop(Rule):
         )
 
     def _fix(self, node, ctx: NodeContext, names) -> Optional[FixSpec]:
+        """Bind the names before the OUTERMOST loop of the function that holds this one: a
+        global is the same on every iteration of every loop, and binding it inside an outer
+        loop would only move the lookups there."""
         scope, _ = function_scope(ctx)
+        if ctx.loops:
+            node = ctx.loops[0]
+            index = next(i for i, a in enumerate(ctx.ancestors) if a is node)
+            parent = ctx.ancestors[index - 1]
+        else:
+            parent = ctx.parent
+        if not isinstance(parent, (cst.IndentedBlock, cst.Module)):
+            return None
         taken = names_in(scope)
         bindings = {}
         local_of = {}

@@ -76,6 +76,30 @@ class CodeUnit:
         """Normalised instructions, NOISE included; ``instrs[i].index == i``."""
         return normalise(self)
 
+    def shape(self) -> List[Tuple[Optional[int], Kind, Optional[str], Optional[str], str]]:
+        """What the unit executes, as (line, kind, name, op, value) per instruction, NOISE
+        dropped, with everything that only moves when *other* code moves taken out: jump
+        targets become None and nested code objects their name. Two compilations of the same
+        function, wherever it sits in its file, have the same shape apart from line numbers."""
+        from bytelint.bytecode import instruction_set as iset
+
+        raw = self.raw
+        jumps = {
+            off for off, op in zip(raw.offsets, raw.ops) if iset.OPCODES[op] is not None and iset.OPCODES[op][2] == iset.JUMP
+        }
+        noise = Kind.NOISE
+        result = []
+        for instr in self.instrs:
+            if instr.kind is noise:
+                continue
+            value = instr.argval
+            if instr.offset in jumps:
+                value = None
+            elif hasattr(value, "co_code"):
+                value = ("code", value.co_name)
+            result.append((instr.line, instr.kind, instr.name, instr.op, repr(value)))
+        return result
+
     @cached_property
     def match_instrs(self) -> List[Instr]:
         """``instrs`` without NOISE (indices still refer to ``instrs``)."""
