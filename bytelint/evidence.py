@@ -172,7 +172,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def dense_sites(sites: Iterable[Site], key, pays) -> List[Site]:
+def dense_sites(sites: Iterable[Site], key, pays, weigh=None) -> List[Site]:
     """Keep the groups of sites (grouped by ``key(site)`` within each loop) for which
     ``pays(group, weight)`` holds: the group's sites in a loop whose iteration weighs ``weight``."""
     groups: Dict[tuple, List[Site]] = defaultdict(list)
@@ -183,10 +183,30 @@ def dense_sites(sites: Iterable[Site], key, pays) -> List[Site]:
     for (loop_id, _), group in groups.items():
         loop = group[0].loop
         if loop_id not in weights:
-            weights[loop_id] = iteration_weight(loop)
+            weights[loop_id] = (weigh or iteration_weight)(loop)
         if pays(group, weights[loop_id]):
             kept.extend(group)
     return kept
+
+
+# What a call costs, in instruction units, by what is called: a builtin function runs C code
+# (about four simple instructions' worth); a method or an unknown callable is often Python code;
+# a module-level function or class certainly is (a frame, its body, its return).
+_CALL_WEIGHT = {"builtin": 4, "unknown": 12, "python": 20}
+
+
+def _call_weight(call) -> int:
+    from .bytecode.operands import call_shape
+
+    shape = call_shape(call)
+    callee = shape.callee if shape is not None else None
+    if callee is None:
+        return _CALL_WEIGHT["unknown"]
+    if callee.kind in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD):
+        namespace = call.unit.module.namespace
+        kind = namespace.classify(callee.name, (3, 9))
+        return _CALL_WEIGHT["builtin" if kind is NameClass.BUILTIN else "python" if kind is NameClass.MODULE_GLOBAL else "unknown"]
+    return _CALL_WEIGHT["unknown"]
 
 
 def iteration_weight(loop: Optional[Loop]) -> int:
@@ -201,3 +221,247 @@ def iteration_weight(loop: Optional[Loop]) -> int:
             continue
         weight += 4 if instr.kind is Kind.CALL else 1
     return weight
+
+
+def work_weight(loop: Optional[Loop]) -> int:
+    """Like ``iteration_weight``, but each call weighs what it calls: a builtin four
+    instructions, a method or unknown callable twelve, a module-level Python function or class
+    twenty (a frame, its body, its return). Loops that call Python code do far more per
+    iteration than their own instructions show, so a saved lookup matters less there."""
+    if loop is None:
+        return 0
+    weight = 0
+    for instr in loop.hot_instrs():
+        if instr.kind is Kind.NOISE:
+            continue
+        weight += _call_weight(instr) if instr.kind is Kind.CALL else 1
+    return weight
+
+
+# --- Helpers shared by the loop, iteration and container rules (BL3xx, BL4xx) ----------------
+
+from .bytecode import NameClass  # noqa: E402  (appended section)
+
+
+def all_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Iterator[Site]:
+    """Instructions of ``kinds`` anywhere (in a loop or not); ``Site.loop`` is the hot loop
+    running them, or None."""
+    kinds = frozenset(kinds)
+    for unit in units:
+        for instr in unit.instrs:
+            if instr.kind not in kinds:
+                continue
+            if predicate is not None and not predicate(unit, instr):
+                continue
+            yield Site(unit, instr, unit.hot_loop_of(instr))
+
+
+_NAME_LOADS = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
+
+
+def is_builtin_load(file, instr: Optional[Instr], names, versions) -> bool:
+    """Is *instr* a load of one of *names* that finds the builtin on every version of
+    *versions*? A local, closure or module-level binding of the name, a class-body assignment
+    of it (for class-body code) or a star import rules it out."""
+    if instr is None or instr.kind not in _NAME_LOADS or instr.name not in names:
+        return False
+    namespace = file.bytecode.namespace
+    if any(namespace.classify(instr.name, v) is not NameClass.BUILTIN for v in versions):
+        return False
+    unit = instr.unit
+    if instr.kind is Kind.NAME_LOAD and unit.kind is not ScopeKind.MODULE:
+        if any(i.kind is Kind.NAME_STORE and i.name == instr.name for i in unit.instrs):
+            return False
+    return True
+
+
+_MUTATORS = frozenset(
+    {
+        "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+        "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
+        "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
+        "__setitem__", "__delitem__", "__iadd__", "move_to_end",
+    }
+)
+
+
+def _root(expr) -> Optional[str]:
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+class BodyEffects(cst.CSTVisitor):
+    """What a loop body (or any statement) may do to names and objects, read from the source.
+    Nested function, class and lambda bodies are skipped: they do not run in place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.assigned: set = set()  # names (re)bound, deleted or declared global/nonlocal
+        self.method_calls: Dict[str, set] = defaultdict(set)  # `name.meth(...)`: name -> {meth}
+        self.passed: set = set()  # names given to a call as an argument (`f(name)`, `f(*name)`)
+        self.item_stores: set = set()  # roots of `x[...] = `, `x[...] += `, `del x[...]`
+        self.augmented: set = set()  # names of `x += ...` (and other augmented assignments)
+        self.attr_stores: set = set()  # roots of `x.a = `, `del x.a`
+        self.mutator_calls = 0  # calls of a mutating method (`.append`, `.pop`, ...) on anything
+        self.calls = 0
+        self.reads: Dict[str, int] = defaultdict(int)  # every Name node seen, by name
+        self.suspends = False  # `yield` or `await` inside
+
+    def visit_FunctionDef(self, node) -> bool:
+        self.assigned.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        self.assigned.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def _target(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.assigned.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._target(target.value)
+        elif isinstance(target, cst.Subscript):
+            root = _root(target)
+            if root:
+                self.item_stores.add(root)
+        elif isinstance(target, cst.Attribute):
+            root = _root(target)
+            if root:
+                self.attr_stores.add(root)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+        if isinstance(node.target, cst.Name):
+            self.augmented.add(node.target.value)  # `lst += other` extends a list in place
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._target(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._target(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.assigned.add(item.name.value)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.assigned.add(item.name.value)
+
+    def visit_Import(self, node) -> None:
+        for alias in node.names:
+            if alias.asname is None:
+                name = alias.name
+                while isinstance(name, cst.Attribute):
+                    name = name.value
+                if isinstance(name, cst.Name):
+                    self.assigned.add(name.value)
+
+    def visit_ImportFrom(self, node) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                if alias.asname is None and isinstance(alias.name, cst.Name):
+                    self.assigned.add(alias.name.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls += 1
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            if isinstance(func.value, cst.Name):
+                self.method_calls[func.value.value].add(func.attr.value)
+            if func.attr.value in _MUTATORS:
+                self.mutator_calls += 1
+        for arg in node.args:
+            if isinstance(arg.value, cst.Name):
+                self.passed.add(arg.value.value)
+
+    def visit_Yield(self, node) -> None:
+        self.suspends = True
+
+    def visit_Await(self, node) -> None:
+        self.suspends = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.reads[node.value] += 1
+
+    def changes(self, name: str) -> bool:
+        """Could this code rebind *name* or change the object it names (directly)?"""
+        return (
+            name in self.assigned
+            or name in self.passed
+            or name in self.item_stores
+            or name in self.augmented
+            or name in self.attr_stores
+            or bool(self.method_calls.get(name))
+        )
+
+
+def body_effects(*nodes) -> BodyEffects:
+    effects = BodyEffects()
+    for node in nodes:
+        if node is not None:
+            node.visit(effects)
+    return effects
+
+
+def enclosing_block(ctx, node: cst.CSTNode):
+    """The statements of the block holding the statement *node* (a direct child of an
+    indented block or the module), or None."""
+    parent = ctx.parent
+    body = getattr(parent, "body", None)
+    if isinstance(body, (list, tuple)) and any(item is node for item in body):
+        return body
+    return None
+
+
+def span_with_parens(ctx, node: cst.CSTNode) -> Span:
+    """The node's span including its own parentheses (the compiled code's positions for a
+    parenthesized tuple or expression include them; libcst's node range does not)."""
+    span = ctx.span(node)
+    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    if lpar and rpar:
+        first, last = ctx.span(lpar[0]), ctx.span(rpar[-1])
+        return Span(first.line, first.col, last.end_line, last.end_col)
+    return span
+
+
+SMALL_LOOP = 100
+
+
+def few_iterations(loop) -> bool:
+    """Is *loop* a ``for`` over a literal collection, or over a ``range()`` of constants, of
+    at most ``SMALL_LOOP`` items? Per-iteration savings in such loops add up to nothing."""
+    if not isinstance(loop, cst.For):
+        return False
+    it = loop.iter
+    if isinstance(it, (cst.Tuple, cst.List, cst.Set)):
+        return len(it.elements) <= SMALL_LOOP
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range":
+        bounds = [a.value for a in it.args]
+        if 1 <= len(bounds) <= 2 and all(isinstance(b, cst.Integer) for b in bounds):
+            values = [int(b.value, 0) for b in bounds]
+            return values[-1] - (values[0] if len(values) == 2 else 0) <= SMALL_LOOP
+    return False
