@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import bytecode, suppression, tree
 from .config import Config, enabled_codes, ignored_for_path
@@ -75,9 +74,9 @@ class NodeContext:
         self.scopes: List[Tuple[cst.CSTNode, str, List[cst.CSTNode]]] = []
 
     def span(self, node: cst.CSTNode) -> Span:
-        rng = self._positions[node]
+        line, col, end_line, end_col = self._positions[id(node)]
         offset = self._offset
-        return Span(rng.start.line + offset, rng.start.column, rng.end.line + offset, rng.end.column)
+        return Span(line + offset, col, end_line + offset, end_col)
 
     @property
     def scope(self) -> cst.CSTNode:
@@ -102,6 +101,7 @@ class _Walker:
         self.ctx = ctx
         self.dispatch = dispatch
         self.reports: List[Tuple[Rule, Report, Span]] = []
+        self.paths: Dict[int, Tuple[cst.CSTNode, ...]] = {}  # id(report) -> module..node, for fixes
 
     def enter(self, node: cst.CSTNode) -> None:
         ctx = self.ctx
@@ -110,6 +110,8 @@ class _Walker:
             for rule, evidence in handlers:
                 for report in rule.check(node, ctx, evidence):
                     self.reports.append((rule, report, report.span or ctx.span(report.node)))
+                    if report.fix is not None:
+                        self.paths[id(report)] = (*ctx.ancestors, node)
         kind = SCOPE_KINDS.get(type(node))
         if kind is not None:
             ctx.scopes.append((node, kind, []))
@@ -209,14 +211,15 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
                     path,
                     notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
                 )
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            positions = tree.positions(module)
             ctx = NodeContext(file, positions, line_offset=first - 1)
             ctx.scopes.append((module, "module", []))
             walker = _Walker(ctx, dispatch)
             tree.walk(module, walker.enter, walker.leave)
             region_text = "".join(text.lines[first - 1 : last])
             for rule, report, span in walker.reports:
-                reports.append((rule, report, span, _fix_of(report, module, region_text, first)))
+                fix = _fix_of(report, module, region_text, first, positions, walker.paths.get(id(report)))
+                reports.append((rule, report, span, fix))
             if (first, last) == (1, total):
                 break
     finally:
@@ -251,20 +254,30 @@ class _Replace(cst.CSTTransformer):
         return self.replacements.get(id(original_node), updated_node)
 
 
-def _fix_of(report: Report, module: cst.Module, region_text: str, first_line: int) -> Optional[Fix]:
+def _fix_of(
+    report: Report, module: cst.Module, region_text: str, first_line: int, positions: Any = None, path: Any = None
+) -> Optional[Fix]:
     """The report's libcst replacements as text edits of the file (None if it has none, or if
     they cannot be rendered: the finding stays, without a fix)."""
     spec = report.fix
     if spec is None or not spec.replacements:
         return None
+    replace = _Replace({id(k): v for k, v in spec.replacements.items()})
+    new_text = None
+    if path:  # regenerate only the statement holding the replacements (same text, much faster)
+        try:
+            new_text = tree.replaced_text(module, positions, region_text, path, spec.replacements, replace)
+        except Exception:
+            new_text = None
     try:
-        new_text = module.visit(_Replace({id(k): v for k, v in spec.replacements.items()})).code
+        if new_text is None:
+            new_text = module.visit(replace).code
     except Exception:
         return None
     edits = edits_between(region_text, new_text, first_line)
     if not edits:
         return None
-    return Fix(edits=edits, safe=spec.safe, description=spec.description)
+    return Fix(edits=edits, safe=spec.safe, description=spec.description, priority=spec.priority)
 
 
 def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:

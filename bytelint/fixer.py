@@ -4,7 +4,7 @@ the file-level ``fix_file`` that writes atomically.
 Before a fix is kept, it must pass four proofs (the idea of Black's safety checks):
 1. the result compiles on the running interpreter;
 2. every code object the fix did not touch compiles to the same instructions;
-3. the finding is gone (its rule reports fewer findings);
+3. the finding is gone (and a low-priority fix hides no other rule's finding);
 4. running the fixers again changes nothing (checked on the final text).
 A fix that fails is dropped and reported; the finding stays; the other fixes go on.
 Non-overlapping fixes are applied together, repeating to a fixed point with a bound on rounds.
@@ -16,14 +16,14 @@ import os
 import stat
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import bytecode
 from .config import Config
 from .edits import apply_edits, overlaps
 from .engine import lint_source
-from .results import Edit, FileResult, Finding
+from .results import Edit, FileResult, Finding, Span
 from .source import SourceError, decode, split_lines
 
 MAX_ROUNDS = 24
@@ -122,11 +122,46 @@ def _prove(text: str, candidate: str, edits: Sequence[Edit], path: str, encoding
     after = lint_source(data, path, config, rules)
     if after.error:
         return f"the result cannot be linted ({after.error})", None
+    if any(f.fix.priority < 0 for f in fixed):
+        # A low-priority fix (one that renames what other rules recognise) must not make another
+        # rule's finding vanish unfixed: the slow code would still be there, unreported.
+        codes = {f.code for f in fixed}
+        old = Counter(f.code for f in before.findings if f.code not in codes)
+        new = Counter(f.code for f in after.findings if f.code not in codes)
+        hidden = sorted(code for code in old if new[code] < old[code])
+        if hidden:
+            return f"the fix would hide {', '.join(hidden)} finding(s) without fixing them", None
     for finding in fixed:
         line = _mapped_line(finding.span.line, edits)
         if any(f.code == finding.code and f.span.line == line and f.message == finding.message for f in after.findings):
             return f"the {finding.code} finding is still there after the fix", None
     return None, after
+
+
+def _unmapped_line(line: int, edits: Sequence[Edit]) -> int:
+    """The inverse of ``_mapped_line``: where a line of the edited text was before the edits
+    (a line inside an edit's new text maps to the edit's start)."""
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.span.line, e.span.col)):
+        start = edit.span.line + shift
+        added = len(split_lines(edit.text))
+        if line < start:
+            break
+        if line < start + added:
+            return edit.span.line
+        shift += added - (edit.span.end_line - edit.span.line)
+    return line - shift
+
+
+def _at_original(finding: Finding, history: Sequence[Sequence[Edit]]) -> Finding:
+    """A finding of the partly fixed text, placed where its line is in the original file."""
+    line = finding.span.line
+    for edits in reversed(history):
+        line = _unmapped_line(line, edits)
+    if line == finding.span.line:
+        return finding
+    span = finding.span
+    return replace(finding, span=Span(line, span.col, line + (span.end_line - span.line), span.end_col))
 
 
 def _mapped_line(line: int, edits: Sequence[Edit]) -> int:
@@ -166,10 +201,12 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
         return outcome
     text, encoding, bom = decoded.text, decoded.encoding, decoded.has_bom
     rejected: set = set()
+    history: List[List[Edit]] = []  # the edits applied so far, batch by batch
     for _round in range(MAX_ROUNDS):
-        candidates = [
-            f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected
-        ]
+        candidates = sorted(
+            (f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected),
+            key=lambda f: -f.fix.priority,
+        )
         if not candidates:
             break
         batch: List[Finding] = []
@@ -186,18 +223,19 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
             reason, after = _prove(text, candidate, edits, path, encoding, bom, config, result, group, rules)
             if reason is None:
                 text, result = candidate, after
-                outcome.applied.extend(group)
+                outcome.applied.extend(_at_original(f, history) for f in group)
+                history.append(edits)
                 progressed = True
                 break
             if len(group) == 1:
-                outcome.failed.append((group[0], reason))
+                outcome.failed.append((_at_original(group[0], history), reason))
                 rejected.add((group[0].code, group[0].message))
         if not progressed and not any(_allowed(f, unsafe) and (f.code, f.message) not in rejected for f in result.findings):
             break
     # Proof 4: the fixers, run again on the result, change nothing.
     leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected]
     for finding in leftover:
-        outcome.failed.append((finding, "fixes did not reach a fixed point"))
+        outcome.failed.append((_at_original(finding, history), "fixes did not reach a fixed point"))
     outcome.remaining = result
     outcome.unsafe_available = 0 if unsafe else sum(1 for f in result.findings if f.fix is not None and not f.fix.safe)
     if outcome.applied:

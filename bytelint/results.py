@@ -38,6 +38,9 @@ class Fix:
     edits: Tuple[Edit, ...]
     safe: bool
     description: str
+    # When fixes overlap, the higher priority is applied first (a fix that would hide a
+    # better one, such as binding a name another rule hoists entirely, has a lower one).
+    priority: int = 0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
@@ -28,6 +29,13 @@ from .results import Span
 from .versions import Version
 
 DOCS_URL = "https://github.com/bytelint/bytelint/blob/main/docs/rules.md"
+
+
+@lru_cache(maxsize=256)
+def _applies(versions: str, version: Version) -> bool:
+    """Cached: the engine asks for every rule and every file."""
+    return SpecifierSet(versions).contains(f"{version[0]}.{version[1]}")
+
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
 
@@ -63,6 +71,7 @@ class FixSpec:
     replacements: Mapping[cst.CSTNode, Any]
     safe: bool
     description: str
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,7 @@ class Rule:
 
     @classmethod
     def applies_to(cls, version: Version) -> bool:
-        return SpecifierSet(cls.versions).contains(f"{version[0]}.{version[1]}")
+        return _applies(cls.versions, version)
 
     @classmethod
     def applicable(cls, targets: Sequence[Version]) -> Tuple[Version, ...]:

@@ -77,8 +77,12 @@ class GlobalLookupInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Binding a builtin is safe unless something rebinds it while the
-    loop runs; binding a module global is unsafe when the loop calls code that may rebind it.
+    The fix binds the names to fresh locals before the outermost loop of the function and uses
+    them inside. It is **unsafe** (applied with `--unsafe-fixes`): code the loop runs can rebind
+    a global, and even a builtin call runs user code (`len(item)` calls `item.__len__`, which
+    may rebind `len` in the module); a module global bound early may also be not yet defined
+    when the loop runs zero times. Names used only as the root of a module attribute chain
+    (`os.path.join`) are left to attribute-lookup-in-loop, which hoists the whole chain.
 
     ## References
     - [Python FAQ: performance tips, local variables](https://wiki.python.org/moin/PythonSpeed/PerformanceTips#Local_Variables)
@@ -92,6 +96,7 @@ class GlobalLookupInLoop(Rule):
     node_types = (cst.For, cst.While) + _COMPREHENSIONS
 
     VALID = (
+        Valid("import os\n\ndef f(xs, out):\n    for x in xs:\n        out.append(os.path.join(x, 'a'))\n", target="py39"),
         Valid("def f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n", target="py311"),
         Valid("def f(items):\n    _len = len\n    total = 0\n    for item in items:\n        total += _len(item)\n    return total\n", target="py39"),
         Valid("def f(items):\n    for item in items:\n        try:\n            item()\n        except ValueError:\n            pass\n", target="py39"),
@@ -108,10 +113,10 @@ class GlobalLookupInLoop(Rule):
         ),
         Invalid("LIMIT = 10\n\ndef f(items):\n    return [x for x in items if x < LIMIT]\n", target="py310", count=1, message="LIMIT"),
         Invalid(
-            "import math\n\ndef f(xs):\n    out = []\n    for x in xs:\n        for y in xs:\n            out.append(math.hypot(x, y))\n    return out\n",
+            "def f(xs):\n    out = []\n    for x in xs:\n        for y in xs:\n            out.append(abs(x - y))\n    return out\n",
             target="py39",
             count=1,
-            message="math",
+            message="abs",
         ),
     )
 
@@ -127,6 +132,8 @@ class GlobalLookupInLoop(Rule):
                 stored[unit] = {i.name for i in unit.instrs if i.kind == Kind.GLOBAL_STORE}
             if instr.name in stored[unit]:
                 return False  # a loop that rebinds the global: binding it locally would be wrong
+            if instr.name in namespace.imported_modules and _attribute_root(unit, instr):
+                return False  # `os.path.join`: attribute-lookup-in-loop hoists the whole chain
             return namespace.classify(instr.name, oldest) in (NameClass.BUILTIN, NameClass.MODULE_GLOBAL, NameClass.UNKNOWN)
 
         sites = hot_sites(file.bytecode.units, (Kind.GLOBAL_LOAD,), is_lookup)
@@ -200,46 +207,15 @@ class GlobalLookupInLoop(Rule):
             new_loop = node.with_changes(body=new_body)
         if not count:
             return None
-        namespace = ctx.file.bytecode.namespace
-        oldest = ctx.file.targets_for(self)[0]
-        builtins_only = all(namespace.classify(name, oldest) == NameClass.BUILTIN for name in names)
-        safe = builtins_only and _calls_only_pure_builtins(node, namespace, oldest)
         listing = ", ".join(f"{local} = {name}" for local, name in bindings.items())
-        return FixSpec({node: hoist_before(node, new_loop, bindings)}, safe=safe, description=f"bind {listing} before the loop")
+        return FixSpec({node: hoist_before(node, new_loop, bindings)}, safe=False, description=f"bind {listing} before the loop", priority=-1)
 
 
-# Builtins that cannot run user code or rebind names when called on builtin values. A loop that
-# calls nothing else cannot change what a builtin name refers to while it runs.
-_PURE_BUILTINS = frozenset(
-    "abs all any ascii bin bool bytes callable chr divmod float format frozenset hash hex int "
-    "isinstance issubclass len list max min oct ord pow range repr reversed round set slice sorted "
-    "str sum tuple zip enumerate iter next dict map filter".split()
-)
 
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.callees = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.callees.append(node.func)
-
-    def visit_Global(self, node) -> None:
-        self.callees.append(None)  # rebinding possible
-
-    def visit_Del(self, node) -> None:
-        self.callees.append(None)
-
-
-def _calls_only_pure_builtins(loop, namespace, version) -> bool:
-    visitor = _Calls()
-    loop.body.visit(visitor)
-    if isinstance(loop, cst.While):
-        loop.test.visit(visitor)
-    return all(
-        isinstance(callee, cst.Name)
-        and callee.value in _PURE_BUILTINS
-        and namespace.classify(callee.value, version) == NameClass.BUILTIN
-        for callee in visitor.callees
-    )
+def _attribute_root(unit, instr) -> bool:
+    """Is this load the start of an attribute chain (`module.attr`)?"""
+    for following in unit.instrs[instr.index + 1 : instr.index + 4]:
+        if following.kind is Kind.NOISE:
+            continue
+        return following.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
+    return False

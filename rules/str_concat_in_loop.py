@@ -73,8 +73,9 @@ class QuadraticConcatInLoop(Rule):
     For `str` and `bytes`, the fix collects the pieces in a fresh list before the loop
     (`parts.append(piece)` for every concatenation to the target inside it) and adds
     `"".join(parts)` to the target once after the loop. It is offered only when nothing else in
-    the loop reads the target, the loop has no `else` and does not `return`, `yield` or
-    `await`. It is **unsafe** (applied with `--unsafe-fixes`): if the loop raises, the target
+    the loop reads the target (for an attribute or item: no method call on its object and the
+    object is not passed to a call, either of which could read it), the loop has no `else` and
+    does not `return`, `yield` or `await`. It is **unsafe** (applied with `--unsafe-fixes`): if the loop raises, the target
     no longer holds the pieces added before the exception, and bytelint cannot prove the type
     of an attribute or global.
 
@@ -500,6 +501,19 @@ class _LoopUses(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         if isinstance(self.target, cst.Name) and node.value == self.target.value:
+            self.other_uses += 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # `self.log()` or `report(self)` may read `self.text` while the loop runs
+        root = _root_name(self.target) if not isinstance(self.target, cst.Name) else None
+        if root is None:
+            return
+        func = node.func
+        while isinstance(func, cst.Attribute):
+            func = func.value
+        if isinstance(func, cst.Name) and func.value == root and node.func is not func:
+            self.other_uses += 1
+        if any(isinstance(arg.value, cst.Name) and arg.value.value == root for arg in node.args):
             self.other_uses += 1
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:

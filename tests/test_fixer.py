@@ -22,26 +22,44 @@ SLOW = "def f(items):\n    total = 0\n    for item in items:\n        total += l
 FIXED = "def f(items):\n    total = 0\n    _len = len\n    for item in items:\n        total += _len(item)  # hot\n    return total\n"
 
 
-def test_safe_fix_applies_and_keeps_comments():
-    outcome = fix_source(SLOW.encode(), "f.py", PY39)
+def test_fix_applies_and_keeps_comments():
+    outcome = fix_source(SLOW.encode(), "f.py", PY39, unsafe=True)
     assert outcome.fixed.decode() == FIXED
     assert [f.code for f in outcome.applied] == ["BL102"] and outcome.failed == []
 
 
 def test_unsafe_fix_needs_opt_in():
-    source = "import os\n\ndef f(xs):\n    for x in xs:\n        print(os.sep + x)\n"
-    assert fix_source(source.encode(), "f.py", PY39).fixed is None
-    assert fix_source(source.encode(), "f.py", PY39, unsafe=True).fixed is not None
+    outcome = fix_source(SLOW.encode(), "f.py", PY39)
+    assert outcome.fixed is None and outcome.unsafe_available == 1
+    assert fix_source(SLOW.encode(), "f.py", PY39, unsafe=True).fixed is not None
+
+
+class _SafeRename(Rule):
+    """A test rule with a safe fix: renames `slow_name` to `fast_name`."""
+
+    code = "BL997"
+    name = "test-safe-fix"
+    summary = "test"
+    node_types = (cst.Name,)
+
+    def check(self, node, ctx, evidence):
+        if node.value == "slow_name":
+            yield Report(node, "rename", fix=FixSpec({node: cst.Name("fast_name")}, safe=True, description="rename"))
+
+
+def test_safe_fixes_apply_without_opt_in():
+    outcome = fix_source(b"slow_name = 1\n", "f.py", Config(), rules=[_SafeRename()])
+    assert outcome.fixed == b"fast_name = 1\n"
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_line_endings_bom_and_encoding_survive(newline):
     source = codecs.BOM_UTF8 + SLOW.replace("\n", newline).encode()
-    outcome = fix_source(source, "f.py", PY39)
+    outcome = fix_source(source, "f.py", PY39, unsafe=True)
     assert outcome.fixed.startswith(codecs.BOM_UTF8)
     assert outcome.fixed[3:].decode() == FIXED.replace("\n", newline)
     latin = ("# -*- coding: latin-1 -*-\n# café\n" + SLOW).encode("latin-1")
-    fixed = fix_source(latin, "f.py", PY39).fixed
+    fixed = fix_source(latin, "f.py", PY39, unsafe=True).fixed
     assert fixed.decode("latin-1") == "# -*- coding: latin-1 -*-\n# café\n" + FIXED
 
 
@@ -49,7 +67,7 @@ def test_syntax_error_file_is_never_modified(tmp_path):
     path = tmp_path / "bad.py"
     path.write_text(SLOW + "def broken(:\n")
     before = path.read_bytes()
-    outcome = fix_file(str(path), PY39)
+    outcome = fix_file(str(path), PY39, unsafe=True)
     assert outcome.error is None and not outcome.changed and outcome.remaining.error
     assert path.read_bytes() == before
 
@@ -66,7 +84,7 @@ def test_file_mode_is_kept_and_no_temporary_files_remain(tmp_path):
     path = tmp_path / "script.py"
     path.write_text(SLOW)
     path.chmod(0o750)
-    outcome = fix_file(str(path), PY39)
+    outcome = fix_file(str(path), PY39, unsafe=True)
     assert outcome.changed and path.read_text() == FIXED
     assert stat.S_IMODE(path.stat().st_mode) == 0o750
     assert sorted(p.name for p in tmp_path.iterdir()) == ["script.py"]
@@ -152,10 +170,14 @@ def test_fix_command_and_diff(tmp_path):
     exe = str(Path(sys.executable).with_name("bytelint"))
     path = tmp_path / "m.py"
     path.write_text(SLOW)
-    proc = subprocess.run([exe, "fix", "--diff", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    base = [exe, "--target-version", "py39", "--select", "BL102"]
+    proc = subprocess.run([exe, "fix", "--diff", "--unsafe-fixes", *base[1:], str(path)], capture_output=True, text=True)
     assert proc.returncode == 1 and "+    _len = len" in proc.stdout and path.read_text() == SLOW
-    proc = subprocess.run([exe, "check", "--fix", "--show-fixes", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([exe, "fix", *base[1:], str(path)], capture_output=True, text=True)
+    assert proc.returncode == 1 and path.read_text() == SLOW  # unsafe: not applied without opt-in
+    assert "1 more unsafe fix available with --unsafe-fixes" in proc.stdout
+    proc = subprocess.run([exe, "check", "--fix", "--unsafe-fixes", "--show-fixes", *base[1:], str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Fixed" in proc.stdout and path.read_text() == FIXED
-    proc = subprocess.run([exe, "fix", "--diff", "--target-version", "py39", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([exe, "fix", "--diff", "--unsafe-fixes", *base[1:], str(path)], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == ""

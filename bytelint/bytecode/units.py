@@ -85,7 +85,7 @@ class CodeUnit:
 
         raw = self.raw
         jumps = {
-            off for off, op in zip(raw.offsets, raw.ops) if iset.OPCODES[op] is not None and iset.OPCODES[op][2] == iset.JUMP
+            off for off, op in zip(raw.offsets, raw.ops) if iset.OPCODES[op] is not None and iset.OPCODES[op][2] in (iset.JUMP, iset.NONE_JUMP)
         }
         noise = Kind.NOISE
         result = []
