@@ -244,56 +244,45 @@ from .bytecode import NameClass  # noqa: E402  (appended section)
 
 
 def all_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Iterator[Site]:
-    """Instructions of ``kinds`` anywhere (in a loop or not); ``Site.loop`` is the hot loop
-    running them, or None."""
+    """Instructions of ``kinds`` anywhere; ``Site.loop`` is the hot loop running them, or None."""
     kinds = frozenset(kinds)
     for unit in units:
         for instr in unit.instrs:
-            if instr.kind not in kinds:
-                continue
-            if predicate is not None and not predicate(unit, instr):
-                continue
-            yield Site(unit, instr, unit.hot_loop_of(instr))
-
-
-_NAME_LOADS = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
+            if instr.kind in kinds and (predicate is None or predicate(unit, instr)):
+                yield Site(unit, instr, unit.hot_loop_of(instr))
 
 
 def is_builtin_load(file, instr: Optional[Instr], names, versions) -> bool:
     """Is *instr* a load of one of *names* that finds the builtin on every version of
     *versions*? A local, closure or module-level binding of the name, a class-body assignment
     of it (for class-body code) or a star import rules it out."""
-    if instr is None or instr.kind not in _NAME_LOADS or instr.name not in names:
+    if instr is None or instr.kind not in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD) or instr.name not in names:
         return False
-    namespace = file.bytecode.namespace
-    if any(namespace.classify(instr.name, v) is not NameClass.BUILTIN for v in versions):
+    if any(file.bytecode.namespace.classify(instr.name, v) is not NameClass.BUILTIN for v in versions):
         return False
     unit = instr.unit
-    if instr.kind is Kind.NAME_LOAD and unit.kind is not ScopeKind.MODULE:
-        if any(i.kind is Kind.NAME_STORE and i.name == instr.name for i in unit.instrs):
-            return False
-    return True
+    return not (
+        instr.kind is Kind.NAME_LOAD
+        and unit.kind is not ScopeKind.MODULE
+        and any(i.kind is Kind.NAME_STORE and i.name == instr.name for i in unit.instrs)
+    )
 
 
 _MUTATORS = frozenset(
-    {
-        "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
-        "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
-        "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
-        "__setitem__", "__delitem__", "__iadd__", "move_to_end",
-    }
+    "append extend insert pop remove clear sort reverse update setdefault popitem add discard "
+    "difference_update intersection_update symmetric_difference_update appendleft extendleft "
+    "popleft rotate move_to_end __setitem__ __delitem__ __iadd__".split()
 )
-
-
-def _root(expr) -> Optional[str]:
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        expr = expr.value
-    return expr.value if isinstance(expr, cst.Name) else None
+# node type -> the field holding the names it binds
+_BINDING_FIELDS = {
+    cst.AssignTarget: "target", cst.AugAssign: "target", cst.For: "target", cst.CompFor: "target",
+    cst.AsName: "name", cst.NamedExpr: "target", cst.Del: "target",
+}
 
 
 class BodyEffects(cst.CSTVisitor):
-    """What a loop body (or any statement) may do to names and objects, read from the source.
-    Nested function, class and lambda bodies are skipped: they do not run in place."""
+    """What code (a loop body, say) may do to names and objects, read from the source. Nested
+    function, class and lambda bodies are skipped: they do not run in place."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -301,23 +290,11 @@ class BodyEffects(cst.CSTVisitor):
         self.method_calls: Dict[str, set] = defaultdict(set)  # `name.meth(...)`: name -> {meth}
         self.passed: set = set()  # names given to a call as an argument (`f(name)`, `f(*name)`)
         self.item_stores: set = set()  # roots of `x[...] = `, `x[...] += `, `del x[...]`
-        self.augmented: set = set()  # names of `x += ...` (and other augmented assignments)
         self.attr_stores: set = set()  # roots of `x.a = `, `del x.a`
+        self.augmented: set = set()  # names of `x += ...` (a list extends in place)
         self.mutator_calls = 0  # calls of a mutating method (`.append`, `.pop`, ...) on anything
         self.calls = 0
-        self.reads: Dict[str, int] = defaultdict(int)  # every Name node seen, by name
         self.suspends = False  # `yield` or `await` inside
-
-    def visit_FunctionDef(self, node) -> bool:
-        self.assigned.add(node.name.value)
-        return False
-
-    def visit_ClassDef(self, node) -> bool:
-        self.assigned.add(node.name.value)
-        return False
-
-    def visit_Lambda(self, node) -> bool:
-        return False
 
     def _target(self, target) -> None:
         if isinstance(target, cst.Name):
@@ -325,97 +302,46 @@ class BodyEffects(cst.CSTVisitor):
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._target(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._target(target.value)
-        elif isinstance(target, cst.Subscript):
-            root = _root(target)
-            if root:
-                self.item_stores.add(root)
-        elif isinstance(target, cst.Attribute):
-            root = _root(target)
-            if root:
-                self.attr_stores.add(root)
+        elif isinstance(target, (cst.StarredElement, cst.Subscript, cst.Attribute)):
+            if isinstance(target, cst.StarredElement):
+                return self._target(target.value)
+            root = target
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            if isinstance(root, cst.Name):
+                (self.item_stores if isinstance(target, cst.Subscript) else self.attr_stores).add(root.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-        if isinstance(node.target, cst.Name):
-            self.augmented.add(node.target.value)  # `lst += other` extends a list in place
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.assigned.add(node.name.value)
+            return False
+        if isinstance(node, cst.Lambda):
+            return False
+        field = _BINDING_FIELDS.get(type(node))
+        if field is not None:
+            self._target(getattr(node, field))
+            if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+                self.augmented.add(node.target.value)
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
             self._target(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._target(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._target(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._target(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._target(node.target)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        for item in node.names:
-            self.assigned.add(item.name.value)
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        for item in node.names:
-            self.assigned.add(item.name.value)
-
-    def visit_Import(self, node) -> None:
-        for alias in node.names:
-            if alias.asname is None:
-                name = alias.name
-                while isinstance(name, cst.Attribute):
-                    name = name.value
-                if isinstance(name, cst.Name):
-                    self.assigned.add(name.value)
-
-    def visit_ImportFrom(self, node) -> None:
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                if alias.asname is None and isinstance(alias.name, cst.Name):
-                    self.assigned.add(alias.name.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls += 1
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            if isinstance(func.value, cst.Name):
-                self.method_calls[func.value.value].add(func.attr.value)
-            if func.attr.value in _MUTATORS:
-                self.mutator_calls += 1
-        for arg in node.args:
-            if isinstance(arg.value, cst.Name):
-                self.passed.add(arg.value.value)
-
-    def visit_Yield(self, node) -> None:
-        self.suspends = True
-
-    def visit_Await(self, node) -> None:
-        self.suspends = True
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.reads[node.value] += 1
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            self.assigned.update(item.name.value for item in node.names)
+        elif isinstance(node, (cst.Yield, cst.Await)):
+            self.suspends = True
+        elif isinstance(node, cst.Call):
+            self.calls += 1
+            func = node.func
+            if isinstance(func, cst.Attribute):
+                if isinstance(func.value, cst.Name):
+                    self.method_calls[func.value.value].add(func.attr.value)
+                self.mutator_calls += func.attr.value in _MUTATORS
+            self.passed.update(a.value.value for a in node.args if isinstance(a.value, cst.Name))
+        return True
 
     def changes(self, name: str) -> bool:
         """Could this code rebind *name* or change the object it names (directly)?"""
-        return (
-            name in self.assigned
-            or name in self.passed
-            or name in self.item_stores
-            or name in self.augmented
-            or name in self.attr_stores
-            or bool(self.method_calls.get(name))
+        return any(name in group for group in (self.assigned, self.passed, self.item_stores, self.augmented, self.attr_stores)) or bool(
+            self.method_calls.get(name)
         )
 
 
@@ -427,41 +353,25 @@ def body_effects(*nodes) -> BodyEffects:
     return effects
 
 
-def enclosing_block(ctx, node: cst.CSTNode):
-    """The statements of the block holding the statement *node* (a direct child of an
-    indented block or the module), or None."""
-    parent = ctx.parent
-    body = getattr(parent, "body", None)
-    if isinstance(body, (list, tuple)) and any(item is node for item in body):
-        return body
-    return None
-
-
 def span_with_parens(ctx, node: cst.CSTNode) -> Span:
     """The node's span including its own parentheses (the compiled code's positions for a
     parenthesized tuple or expression include them; libcst's node range does not)."""
-    span = ctx.span(node)
     lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
     if lpar and rpar:
         first, last = ctx.span(lpar[0]), ctx.span(rpar[-1])
         return Span(first.line, first.col, last.end_line, last.end_col)
-    return span
+    return ctx.span(node)
 
 
-SMALL_LOOP = 100
-
-
-def few_iterations(loop) -> bool:
-    """Is *loop* a ``for`` over a literal collection, or over a ``range()`` of constants, of
-    at most ``SMALL_LOOP`` items? Per-iteration savings in such loops add up to nothing."""
-    if not isinstance(loop, cst.For):
-        return False
-    it = loop.iter
+def few_iterations(loop, most: int = 100) -> bool:
+    """Is *loop* a ``for`` over a literal collection, or a ``range()`` of constants, of at most
+    *most* items? Per-iteration savings in such loops add up to nothing."""
+    it = loop.iter if isinstance(loop, cst.For) else None
     if isinstance(it, (cst.Tuple, cst.List, cst.Set)):
-        return len(it.elements) <= SMALL_LOOP
+        return len(it.elements) <= most
     if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range":
         bounds = [a.value for a in it.args]
         if 1 <= len(bounds) <= 2 and all(isinstance(b, cst.Integer) for b in bounds):
             values = [int(b.value, 0) for b in bounds]
-            return values[-1] - (values[0] if len(values) == 2 else 0) <= SMALL_LOOP
+            return values[-1] - (values[0] if len(values) == 2 else 0) <= most
     return False

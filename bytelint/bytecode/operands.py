@@ -234,8 +234,22 @@ def producer(instr: Instr, depth: int = 0) -> Optional[Instr]:
     return found[0] if found is not None else None
 
 
+_WALKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _walk(instr: Instr, depth: int, limit: int = 200) -> Optional[Tuple[Instr, int]]:
-    """(producer, which of its pushed values: 0 = the last pushed) of the value at *depth*."""
+    """(producer, which of its pushed values: 0 = the last pushed) of the value at *depth*.
+    Memoized per code unit: several rules ask about the same instructions."""
+    memo = _WALKS.get(instr.unit)
+    if memo is None:
+        memo = _WALKS[instr.unit] = {}
+    key = (instr.index, depth, limit)
+    if key not in memo:
+        memo[key] = _walk_uncached(instr, depth, limit)
+    return memo[key]
+
+
+def _walk_uncached(instr: Instr, depth: int, limit: int) -> Optional[Tuple[Instr, int]]:
     unit = instr.unit
     instrs = unit.instrs
     entries = _entry_points(unit)

@@ -1,0 +1,229 @@
+"""BL402: a list/tuple/set display of loop-invariant names rebuilt on every iteration."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from bytelint.bytecode import Kind
+from bytelint.bytecode.operands import producer
+from bytelint.engine import NodeContext, FileContext
+from bytelint.evidence import Site, SiteIndex, body_effects, few_iterations, hot_sites, iteration_weight, span_with_parens
+from bytelint.rule import Invalid, Report, Rule, Valid
+
+_DISPLAYS = (cst.List, cst.Tuple, cst.Set)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Rebuilding a display of k items costs about k + 4 units of evidence.iteration_weight (k loads,
+# the build, the allocation): in the benchmark, `x in [a, b, c]` in an iteration of weight 14
+# costs 1.66-1.84x the hoisted form. At the 5% bar that allows iterations of about 20 x (k + 4).
+_WEIGHT_PER_ITEM = 20
+_BUILD_COST = 4
+_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)
+
+
+class ConstantListRebuiltInLoop(Rule):
+    """
+    ## What it does
+    Flags a list, tuple or set display whose items do not change in the loop but are names
+    (`x in [a, b, c]`, `for t in (first, last):` inside another loop), so that the compiled
+    code builds it again on every iteration.
+
+    ## Why is this bad?
+    The compiler folds a display of constants into one constant (`x in [1, 2, 3]` loads the
+    tuple `(1, 2, 3)`; bytelint never reports those). A display that names variables cannot
+    be folded: each iteration loads every item and allocates a new tuple (or set) just to test
+    membership or iterate once. Building it once before the loop removes that work, and
+    building a set once also turns the membership test into one hash lookup
+    (`benchmarks/rules/constant_list_rebuilt_in_loop.py`, 10,000 iterations):
+
+    | case | 3.9 | 3.10 | 3.11 | 3.12 | 3.13 |
+    | --- | --- | --- | --- | --- | --- |
+    | `x in [a, b, c]` → tuple built once | 1.72x | 1.84x | 1.66x | 1.81x | 1.73x |
+    | `x in [a, b, c]` → set built once | 3.13x | 3.07x | 2.96x | 4.30x | 3.68x |
+    | inner `for m in [a, b]` → tuple built once | 1.17x | 1.20x | 1.27x | 1.25x | 1.19x |
+    | `x in [5, 50, 500]` (folded: control) | 1.00x | 1.02x | 1.00x | 1.00x | 1.03x |
+
+    The bytecode decides: a report needs a build instruction feeding the membership test or
+    the loop's iterator on every iteration, so folded constants are never reported. The
+    source check makes sure hoisting is possible: every item is a constant, a name the loop
+    does not assign, or an attribute of an imported module (`errno.EAGAIN`).
+
+    ## Example
+    ```python
+    def count_known(words, first, second):
+        n = 0
+        for w in words:
+            if w in [first, second]:
+                n += 1
+        return n
+    ```
+
+    ## Use instead
+    ```python
+    def count_known(words, first, second):
+        known = {first, second}
+        n = 0
+        for w in words:
+            if w in known:
+                n += 1
+        return n
+    ```
+
+    ## Fix safety
+    No automatic fix yet. Hoisting the display as a tuple is always equivalent when the items
+    do not change during the loop (a function called in the loop could rebind a global used
+    as an item). Making it a set additionally requires hashable items and changes the test
+    from `==` to hash-and-`==` (equal objects with different hashes would stop matching).
+
+    ## Precision
+    On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
+    0.6.1, with `--target-version py39` under 3.11: 21 findings, all read, 21 true positives
+    (token type tests such as `tok_type in (NEWLINE, NL)` in `tokenize`, `param.kind in
+    (_VAR_KEYWORD, _KEYWORD_ONLY)` in `inspect`, `f._state in [CANCELLED_AND_NOTIFIED,
+    FINISHED]` in `concurrent.futures`, ...). On the third-party packages of a 3.11 virtualenv
+    (pip, setuptools, hypothesis, pygments, libcst, click, attrs, pytest and others): 19
+    findings, 19 true positives. The first run had one false positive (`for x in (node, base)`
+    where `node, base` are the outer loop's variables, in `libcst/codegen/gather.py`): the whole
+    loop statement, its target included, is now checked for assignments. Iterations too big for
+    the rebuild to cost 5% (weight over 20 x (items + 4)) and loops over at most 100 literal
+    items are skipped.
+
+    ## References
+    - [Python docs: peephole/constant folding of membership tests](https://docs.python.org/3/whatsnew/3.2.html#optimizations)
+    - [pylint #4776 (`x in [..]` is already a tuple constant)](https://github.com/pylint-dev/pylint/issues/4776)
+    """
+
+    code = "BL402"
+    name = "constant-list-rebuilt-in-loop"
+    summary = "A list/tuple/set display of unchanging names is rebuilt on every loop iteration"
+    versions = ">=3.9"
+    node_types = _DISPLAYS
+
+    VALID = (
+        Valid("def f(xs):\n    n = 0\n    for x in xs:\n        if x in [1, 2, 3]:\n            n += 1\n    return n\n"),
+        Valid("def f(xs):\n    for x in xs:\n        for t in [1, 2, 3]:\n            print(x, t)\n"),
+        Valid("def f(xs, a, b):\n    return x in [a, b]\n"),
+        Valid("def f(xs, a):\n    for x in xs:\n        if x in [a, x + 1]:\n            print(x)\n"),
+        Valid("def f(xs, a, b):\n    for x in xs:\n        a = x\n        if x in (a, b):\n            print(x)\n"),
+        Valid("def f(xs, a, b):\n    for x in xs:\n        print([a, b])\n"),
+        Valid("def f(xs, a, b):\n    for x in [a, b]:\n        print(x)\n"),
+        Valid("def f(pairs):\n    for a, b in pairs:\n        for x in (a, b):\n            print(x)\n"),
+    )
+    INVALID = (
+        Invalid("def f(xs, a, b, c):\n    n = 0\n    for x in xs:\n        if x in [a, b, c]:\n            n += 1\n    return n\n", count=1, message="3 items"),
+        Invalid("def f(xs, a, b):\n    for x in xs:\n        for m in (a, b):\n            print(x * m)\n", count=1, message="enclosing loop"),
+        Invalid("import errno\n\ndef f(codes):\n    return [c for c in codes if c not in (errno.EAGAIN, errno.EINTR)]\n", count=1),
+        Invalid("def f(xs, a):\n    while xs:\n        if xs.pop() in {a, 'b'}:\n            break\n", count=1),
+    )
+
+    def evidence(self, file: FileContext) -> SiteIndex:
+        def builds_operand(unit, instr) -> bool:
+            built = producer(instr, 0)
+            return (
+                built is not None
+                and built.kind is Kind.BUILD
+                and built.op in ("tuple", "list", "set")
+                and isinstance(built.argval, int)
+                and built.argval >= 1
+            )
+
+        return SiteIndex(
+            Site(site.unit, producer(site.instr, 0), site.loop, site.instr.kind)
+            for site in hot_sites(file.bytecode.units, (Kind.CONTAINS, Kind.GET_ITER), builds_operand)
+        )
+
+    def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
+        use = _use(node, ctx)
+        if use is None:
+            return
+        wanted = Kind.CONTAINS if use == "membership" else Kind.GET_ITER
+        sites = [s for s in evidence.within(span_with_parens(ctx, node)) if s.extra is wanted]
+        if not sites:
+            return
+        loop = _running_loop(node, ctx)
+        if loop is None or few_iterations(loop):
+            return
+        count = len(node.elements)
+        weight = max(iteration_weight(s.loop) for s in sites)
+        if weight > _WEIGHT_PER_ITEM * (count + _BUILD_COST):
+            return  # a big iteration: the rebuild is under 5% of it
+        effects = body_effects(loop)  # its target, test and body (and, conservatively, the rest)
+        namespace = ctx.file.bytecode.namespace
+        for element in node.elements:
+            if not _invariant(element.value, effects, namespace):
+                return
+        if use == "membership":
+            message = (
+                f"this display of {count} items is built again on every iteration although its items do not "
+                f"change in the loop; build it once before the loop (a set, if the items are hashable)"
+            )
+        else:
+            message = (
+                f"the inner loop's {count} items are packed into a new tuple on every iteration of the "
+                f"enclosing loop although they do not change; build the tuple once before it"
+            )
+        yield Report(
+            node,
+            message,
+            evidence=(
+                f"a {sites[0].instr.op} of {count} items built per iteration ({sites[0].instr.opname})",
+                f"iteration weight {weight} (instructions, calls x4)",
+            ),
+        )
+
+
+def _use(node: cst.CSTNode, ctx: NodeContext) -> Optional[str]:
+    parent = ctx.parent
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node and isinstance(parent.operator, (cst.In, cst.NotIn)):
+        return "membership"
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+        return "iteration"
+    return None
+
+
+def _running_loop(node: cst.CSTNode, ctx: NodeContext):
+    """The innermost loop (statement or comprehension) that evaluates *node* on every
+    iteration, within the current function."""
+    chain = list(ctx.ancestors) + [node]
+    for i in range(len(chain) - 2, -1, -1):
+        ancestor, child = chain[i], chain[i + 1]
+        if isinstance(ancestor, _SCOPES):
+            return None
+        if isinstance(ancestor, cst.For) and child is not ancestor.iter and child is not ancestor.target:
+            return ancestor
+        if isinstance(ancestor, cst.While):
+            return ancestor
+        if isinstance(ancestor, _COMPREHENSIONS):
+            outer = ancestor.for_in
+            # the outermost iterable is evaluated once, outside the comprehension
+            if child is outer:
+                if not _inside(chain[i + 2:], outer.iter):
+                    return ancestor
+                continue
+            return ancestor
+    return None
+
+
+def _inside(rest, target) -> bool:
+    return bool(rest) and rest[0] is target
+
+
+def _dotted_root(expr) -> Optional[str]:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _invariant(expr, effects, namespace) -> bool:
+    if isinstance(expr, _CONSTANTS):
+        return True
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value not in effects.assigned or expr.value in ("None", "True", "False")
+    if isinstance(expr, cst.Attribute):
+        root = _dotted_root(expr)
+        return root is not None and root in namespace.imported_modules and root not in effects.assigned
+    return False
