@@ -10,7 +10,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
-from bytelint.evidence import Site, SiteIndex, dense_sites, function_scope, iteration_weight, loop_depth, site_in_scope, work_weight
+from bytelint.evidence import Site, SiteIndex, dense_sites, few_iterations, function_scope, iteration_weight, loop_depth, site_in_scope, work_weight
 from bytelint.versions import describe
 from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, names_in, replace_reads
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
@@ -96,6 +96,11 @@ class AttributeLookupInLoop(Rule):
     happens anyway and may raise `AttributeError`, and code the loop calls could rebind the
     attribute (monkey-patching, or a method changing `self.x`), which bytelint cannot see.
 
+    ## Precision
+    On CPython 3.11's standard library (target 3.11), 28 findings; ten read: 9 true positives
+    (`self.flags[flag] = 0`, `alias not in self.option_index`, `while self.info[-1][1] >= ...`
+    in small loops); the tenth, a loop over a 3-item literal tuple, is no longer reported.
+
     ## References
     - [Python FAQ: performance tips, avoiding dots](https://wiki.python.org/moin/PythonSpeed/PerformanceTips#Avoiding_dots...)
     """
@@ -114,6 +119,7 @@ class AttributeLookupInLoop(Rule):
         Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.log(x)\n"),
         Valid("import math\n\ndef f(xs):\n    y = math.pi\n    for x in xs:\n        print(x * y)\n"),
         Valid("import math\nfor x in range(10):\n    print(math.sqrt(x))\n"),
+        Valid("class C:\n    def f(self):\n        for typ in ('OK', 'NO', 'BAD'):\n            if typ in self.responses:\n                del self.responses[typ]\n"),
         Valid(
             "class C:\n    def f(self, xs):\n        t = 0\n        for x in xs:\n"
             "            t += x * self.scale + len(str(x)) - abs(x)\n        return t\n",
@@ -184,8 +190,8 @@ class AttributeLookupInLoop(Rule):
         return SiteIndex(dense_sites(sites, lambda site: site.extra, pays, work_weight) if best else [])
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
-        if function_scope(ctx)[1] != "function":
-            return
+        if function_scope(ctx)[1] != "function" or few_iterations(node):
+            return  # a loop over a short literal: the saved lookups add up to nothing
         depth = loop_depth(ctx) + 1
         sites = [s for s in evidence.within(ctx.span(node)) if s.depth == depth and site_in_scope(s, ctx)]
         if not sites:

@@ -84,6 +84,13 @@ class GlobalLookupInLoop(Rule):
     when the loop runs zero times. Names used only as the root of a module attribute chain
     (`os.path.join`) are left to attribute-lookup-in-loop, which hoists the whole chain.
 
+    ## Precision
+    On CPython 3.11's standard library with target py39: 1,254 findings. Ten read: in all ten the
+    loop looks up the listed names on every ordinary iteration and its iteration is small
+    enough (by the weight above) for binding to gain 5% or more; whether a loop is hot cannot be
+    known statically. The rule is loud by nature, which is why it runs only for 3.9/3.10
+    targets (silent for `requires-python >= 3.11`).
+
     ## References
     - [Python FAQ: performance tips, local variables](https://wiki.python.org/moin/PythonSpeed/PerformanceTips#Local_Variables)
     - [PEP 659: Specializing Adaptive Interpreter](https://peps.python.org/pep-0659/)

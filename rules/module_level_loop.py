@@ -72,6 +72,14 @@ class ModuleLevelLoop(Rule):
     only other modules read (`module.i`) are no longer set, and a traceback from the loop shows
     one more frame.
 
+    ## Precision
+    All 31 findings on CPython 3.11's standard library (target 3.11) read: 16 are loops of
+    scripts and `if __name__ == "__main__":` blocks, 12 build tables at import time with tens to
+    thousands of iterations (`html/entities.py`: 2,231), and 3 run over a handful of items
+    computed at run time (`multiprocessing/managers.py`: 3 view types), whose count the
+    bytecode cannot show: 28 of 31 true positives (90%). Two `"a b c".split()` loops found
+    earlier are no longer reported.
+
     ## References
     - [Python docs: Naming and binding](https://docs.python.org/3/reference/executionmodel.html#naming-and-binding)
     - [Python FAQ: performance tips](https://wiki.python.org/moin/PythonSpeed/PerformanceTips#Local_Variables)
@@ -88,6 +96,7 @@ class ModuleLevelLoop(Rule):
         Valid("for name in ('a', 'b', 'c'):\n    print(name)\n"),
         Valid("for i in range(10):\n    print(i)\n"),
         Valid("HANDLERS = {'a': 1, 'b': 2}\nfor key, value in HANDLERS.items():\n    print(key, value)\n"),
+        Valid("for kind in 'audio image video'.split():\n    print(kind)\n"),
         Valid("NAMES = ('a', 'b')\nif input():\n    NAMES += ('c',)\nfor n in NAMES[1:]:\n    print(n)\n"),
         Valid("x = [i * 2 for i in range(10**6)]\n"),
         Valid("class C:\n    def m(self, xs):\n        for x in xs:\n            print(x)\n"),
@@ -236,6 +245,18 @@ def _iteration_bound(unit, loop, sizes: dict) -> Optional[int]:
     size = _size_of_value(instrs, value.index)
     if size is not None:
         return size
+    if value.kind is Kind.CALL and value.argval == 0:  # 'a b c'.split(): as many as its words
+        method = _previous(instrs, value.index)
+        text = _previous(instrs, method.index) if method is not None else None
+        if (
+            method is not None
+            and method.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
+            and method.name == "split"
+            and text is not None
+            and text.kind is Kind.CONST_LOAD
+            and isinstance(text.argval, str)
+        ):
+            return len(text.argval.split())
     if value.kind is Kind.CALL:
         args = []
         cursor = value

@@ -79,6 +79,13 @@ class QuadraticConcatInLoop(Rule):
     no longer holds the pieces added before the exception, and bytelint cannot prove the type
     of an attribute or global.
 
+    ## Precision
+    On CPython 3.11's standard library (target 3.11), 28 findings; 20 read, all true positives
+    (tuples and bytes grown in a loop, `self.sort_type +=` in `pstats`, items of a fixed key).
+    A first version also flagged appends to a different object or key on every iteration
+    (`obj.name += "()"` for each `obj`, `inserts[start] += " ["` in `argparse`) and values reset
+    inside the loop (`name = ":" + name`); those are excluded now.
+
     ## References
     - [Python FAQ: the most efficient way to concatenate many strings](https://docs.python.org/3/faq/programming.html#what-is-the-most-efficient-way-to-concatenate-many-strings-together)
     """
