@@ -26,7 +26,7 @@ from .engine import lint_source
 from .results import Edit, FileResult, Finding, Span
 from .source import SourceError, decode, split_lines
 
-MAX_ROUNDS = 24
+MAX_ROUNDS = 32
 
 
 @dataclass
@@ -177,6 +177,20 @@ def _mapped_line(line: int, edits: Sequence[Edit]) -> int:
     return line + shift
 
 
+def _try_group(group, text, path, encoding, bom, config, result, rules):
+    """Apply a group of fixes and prove it: (group, edits, new text, its lint) when it holds,
+    the failed proof's reason (a string) for a single fix, None otherwise."""
+    edits = [e for f in group for e in f.fix.edits]
+    try:
+        candidate = apply_edits(text, edits)
+    except ValueError:
+        return None
+    reason, after = _prove(text, candidate, edits, path, encoding, bom, config, result, group, rules)
+    if reason is None:
+        return group, edits, candidate, after
+    return reason if len(group) == 1 else None
+
+
 def fix_source(source: bytes, path: str, config: Config, unsafe: bool = False, rules=None) -> FixOutcome:
     """Apply every allowed fix to ``source`` with proofs. Never raises."""
     outcome = FixOutcome(path=path, original=source)
@@ -213,24 +227,30 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
         for finding in candidates:
             if not any(overlaps(finding.fix.edits, other.fix.edits) for other in batch):
                 batch.append(finding)
-        progressed = False
-        for group in ([batch] if len(batch) > 1 else []) + [[f] for f in batch]:
-            edits = [e for f in group for e in f.fix.edits]
-            try:
-                candidate = apply_edits(text, edits)
-            except ValueError:
-                continue
-            reason, after = _prove(text, candidate, edits, path, encoding, bom, config, result, group, rules)
-            if reason is None:
-                text, result = candidate, after
-                outcome.applied.extend(_at_original(f, history) for f in group)
-                history.append(edits)
-                progressed = True
-                break
-            if len(group) == 1:
-                outcome.failed.append((_at_original(group[0], history), reason))
-                rejected.add((group[0].code, group[0].message))
-        if not progressed and not any(_allowed(f, unsafe) and (f.code, f.message) not in rejected for f in result.findings):
+        # The whole batch first; if a proof fails, each fix alone, and then together the ones
+        # that passed alone (so that a round makes as much progress as it can).
+        step = _try_group(batch, text, path, encoding, bom, config, result, rules) if len(batch) > 1 else None
+        if step is None:
+            passed = []
+            for finding in batch:
+                single = _try_group([finding], text, path, encoding, bom, config, result, rules)
+                if isinstance(single, str):
+                    outcome.failed.append((_at_original(finding, history), single))
+                    rejected.add((finding.code, finding.message))
+                elif single is not None:
+                    passed.append((finding, single))
+            if len(passed) > 1:
+                step = _try_group([f for f, _ in passed], text, path, encoding, bom, config, result, rules)
+                if not isinstance(step, tuple):
+                    step = None
+            if step is None and passed:
+                step = passed[0][1]
+        if isinstance(step, tuple):
+            group, edits, candidate, after = step
+            text, result = candidate, after
+            outcome.applied.extend(_at_original(f, history) for f in group)
+            history.append(edits)
+        elif not any(_allowed(f, unsafe) and (f.code, f.message) not in rejected for f in result.findings):
             break
     # Proof 4: the fixers, run again on the result, change nothing.
     leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected]
@@ -265,12 +285,22 @@ def write_atomically(path: str, data: bytes) -> None:
 
 
 def fix_file(path: str, config: Config, unsafe: bool = False, write: bool = True) -> FixOutcome:
+    from .runner import read_source
+    from .timeout import FileTimeout, expired, time_limit, timeout_message
+
     try:
-        with open(path, "rb") as handle:
-            source = handle.read()
+        source = read_source(path)
     except OSError as exc:
         return FixOutcome(path=path, original=b"", error=f"cannot read: {exc.strerror or exc}")
-    outcome = fix_source(source, path, config, unsafe)
+    except ValueError as exc:
+        return FixOutcome(path=path, original=b"", error=str(exc))
+    try:
+        with time_limit(config.file_timeout):
+            outcome = fix_source(source, path, config, unsafe)
+    except FileTimeout:
+        outcome = FixOutcome(path=path, original=source, error=timeout_message(config.file_timeout))
+    if expired():  # swallowed where it landed: never write what a cut-short run produced
+        outcome = FixOutcome(path=path, original=source, error=timeout_message(config.file_timeout))
     if write and outcome.changed and outcome.error is None:
         try:
             write_atomically(path, outcome.fixed)

@@ -97,6 +97,9 @@ class CodeUnit:
                 value = None
             elif hasattr(value, "co_code"):
                 value = ("code", value.co_name)
+            if instr.kind is Kind.NAME_STORE and instr.name == "__firstlineno__" and result:
+                line, kind, name, op, _ = result[-1]  # 3.13 class bodies store their own line
+                result[-1] = (line, kind, name, op, "None")
             result.append((instr.line, instr.kind, instr.name, instr.op, repr(value)))
         return result
 
