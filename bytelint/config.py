@@ -35,7 +35,7 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
     "venv",
 )
 
-OUTPUT_FORMATS: Tuple[str, ...] = ("text", "concise", "full", "json", "json-lines")
+OUTPUT_FORMATS: Tuple[str, ...] = ("text", "concise", "full", "json", "json-lines", "lsp", "sarif", "github")
 
 
 class ConfigError(Exception):
@@ -57,6 +57,8 @@ class Config:
     respect_gitignore: bool = True
     preview: bool = False
     output_format: str = "text"
+    # Seconds one file may take (lint or fix) before it is skipped with an error; 0: no limit.
+    file_timeout: float = 60.0
     # Where relative patterns are anchored, and which file the settings came from.
     root: str = "."
     source: Optional[str] = None
@@ -74,6 +76,7 @@ _KEYS: Dict[str, Tuple[str, str]] = {
     "respect-gitignore": ("respect_gitignore", "bool"),
     "preview": ("preview", "bool"),
     "output-format": ("output_format", "format"),
+    "file-timeout": ("file_timeout", "seconds"),
 }
 
 
@@ -150,6 +153,10 @@ def _convert(where: str, key: str, kind: str, value: Any, known_codes: Sequence[
             return targets_from_minimum(parse_version(value))
         except VersionError as exc:
             raise ConfigError(f"{where}: '{key}': {exc}") from None
+    if kind == "seconds":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise ConfigError(f"{where}: '{key}' must be a number of seconds (0: no limit), not {_show(value)}")
+        return float(value)
     if kind == "format":
         if value not in OUTPUT_FORMATS:
             raise ConfigError(
@@ -237,7 +244,7 @@ def ignored_for_path(config: Config, path: str) -> Tuple[str, ...]:
     rel = os.path.relpath(absolute, config.root).replace(os.sep, "/")
     ignored: list = []
     for pattern, codes in config.per_file_ignores:
-        if pathspec.PathSpec.from_lines("gitwildmatch", [pattern]).match_file(rel):
+        if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(rel):
             ignored.extend(codes)
     return tuple(ignored)
 
