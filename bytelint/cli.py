@@ -8,17 +8,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import click
 
 from . import __version__, fixreport, output
+from . import cache as result_cache
 from .config import OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, with_cli
 from .discovery import FileFinder
-from .engine import select_rules
-from .registry import all_rules, known_codes
+from .registry import all_rules, known_codes, selected_codes, use_manifest_cache
 from .results import FileResult
-from .fixer import fix_paths
 from .runner import Progress, default_jobs, lint_paths
 from .versions import VersionError, describe, parse_version, targets_from_minimum
 
@@ -51,8 +50,9 @@ def cli() -> None:
     """bytelint: a performance linter whose findings are confirmed on CPython bytecode."""
 
 
-def load_settings(paths: Sequence[str], config_path: Optional[str]) -> Config:
-    codes = known_codes()
+def load_settings(paths: Sequence[str], config_path: Optional[str], cache_dir: Optional[Callable[[str], Optional[str]]] = None) -> Config:
+    """``cache_dir``: the cache directory for a project root, where the rule manifest is kept
+    (see registry.py); None: import the rules."""
     if config_path:
         pyproject: Optional[Path] = Path(config_path)
         if not pyproject.is_file():
@@ -62,7 +62,9 @@ def load_settings(paths: Sequence[str], config_path: Optional[str]) -> Config:
         if not start.exists():
             start = Path.cwd()
         pyproject = find_pyproject(start) or find_pyproject(Path.cwd())
-    return load_config(pyproject, codes)
+    if cache_dir is not None:
+        use_manifest_cache(cache_dir(str(pyproject.parent.resolve()) if pyproject else str(Path.cwd())))
+    return load_config(pyproject, known_codes())
 
 
 def _check_options(function):
@@ -87,16 +89,20 @@ _OPTIONS = [
     click.option("--exclude", multiple=True, help="Patterns to exclude (replaces the configured excludes)."),
     click.option("--extend-exclude", multiple=True, help="Patterns to exclude in addition to the configured ones."),
     click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore ignores."),
-    click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too (for pre-commit).")
+    click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too (for pre-commit)."),
+    click.option("--file-timeout", type=click.FloatRange(min=0), help="Seconds one file may take before it is skipped with an error (default: 60; 0: no limit)."),
 ]
 
 
 @cli.command()
 @_check_options
+@click.option("--stdin-filename", help="With the path `-`: lint standard input as this file (its pyproject.toml, per-file-ignores and, with --force-exclude, excludes apply).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes (with --unsafe-fixes, unsafe ones too).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour in rare cases.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
 @click.option("--show-fixes", is_flag=True, help="List the findings that were fixed.")
+@click.option("--no-cache", is_flag=True, help="Lint every file, neither reading nor writing the results cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Results cache directory (default: BYTELINT_CACHE_DIR, else .bytelint_cache at the project root).")
 def check(
     paths: Tuple[str, ...],
     select: Tuple[str, ...],
@@ -113,15 +119,22 @@ def check(
     extend_exclude: Tuple[str, ...],
     no_respect_gitignore: bool,
     force_exclude: bool,
+    file_timeout: Optional[float] = None,
     fix: bool = False,
     unsafe_fixes: bool = False,
     diff: bool = False,
     show_fixes: bool = False,
+    stdin_filename: Optional[str] = None,
+    no_cache: bool = False,
+    cache_dir: Optional[str] = None,
 ) -> None:
-    """Lint PATHS (files or directories; default: the current directory)."""
+    """Lint PATHS (files or directories; default: the current directory; `-`: standard input)."""
     paths = paths or (".",)
+    use_stdin = "-" in paths
+    _check_stdin_usage(paths, use_stdin, stdin_filename, fix or diff)
     try:
-        config = load_settings(paths, config_path)
+        cache_dir_of = None if no_cache else (lambda root: result_cache.resolve_dir(cache_dir, root))
+        config = load_settings(_settings_start(paths, use_stdin, stdin_filename), config_path, cache_dir_of)
         codes = known_codes()
         cli_select = _split_codes(select) if select else None
         cli_ignore = _split_codes(ignore)
@@ -145,18 +158,21 @@ def check(
             respect_gitignore=False if no_respect_gitignore else None,
             exclude=_split_patterns(exclude) if exclude else None,
             extend_exclude=(config.extend_exclude + _split_patterns(extend_exclude)) if extend_exclude else None,
+            file_timeout=file_timeout,
         )
     except ConfigError as exc:
         click.echo(f"bytelint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
-    missing = [p for p in paths if not os.path.lexists(p)]
+    missing = [p for p in paths if not os.path.lexists(p) and p != "-"]
     for path in missing:
         click.echo(f"bytelint: error: {path}: no such file or directory", err=True)
-    existing = [p for p in paths if p not in missing]
+    existing = [p for p in paths if p not in missing and p != "-"]
     files = [d.path for d in FileFinder(config, force_exclude=force_exclude).find(existing)]
+    sources = None
 
-    if not select_rules(config) and not quiet:
+    selected = selected_codes(config)
+    if not selected and not quiet:
         click.echo(
             f"bytelint: warning: no rule applies (selection and target versions {describe(config.target_versions)})",
             err=True,
@@ -164,12 +180,17 @@ def check(
 
     fixing = fix or diff
     if fixing:
+        from .fixer import fix_paths
+
         outcomes = sorted(fix_paths(files, config, unsafe_fixes, write=not diff, jobs=jobs or default_jobs()), key=lambda o: o.path)
         results = [_result_after_fix(o) for o in outcomes]
         report_fixes(outcomes, diff=diff, show=show_fixes, quiet=quiet)
+    elif use_stdin:
+        results, sources = _lint_stdin(config, stdin_filename, force_exclude)
     else:
         progress = Progress() if not quiet else None
-        results = sorted(lint_paths(files, config, jobs=jobs, progress=progress), key=lambda r: r.path)
+        store = None if no_cache else result_cache.ResultCache(result_cache.resolve_dir(cache_dir, config.root), result_cache.settings_key(config, selected))
+        results = sorted(lint_paths(files, config, jobs=jobs, progress=progress, cache=store), key=lambda r: r.path)
         if progress:
             progress.close()
     findings = [f for r in results for f in r.findings]
@@ -186,12 +207,7 @@ def check(
 
     stdout = click.get_text_stream("stdout")
     fmt = config.output_format
-    if fmt in ("text", "concise", "full"):
-        output.write_text(findings, stdout, full=(fmt == "full"))
-    elif fmt == "json":
-        output.write_json(findings, stdout)
-    elif fmt == "json-lines":
-        output.write_json_lines(findings, stdout)
+    output.write_findings(fmt, findings, results, stdout, sources=sources)
 
     for result in results:
         if result.error:
@@ -200,8 +216,8 @@ def check(
             for notice in result.notices:
                 click.echo(f"bytelint: notice: {result.path}: {notice}", err=True)
 
-    if fmt in ("text", "full") and not quiet:
-        if findings:
+    if fmt in ("text", "full", "concise") and not quiet:
+        if findings and fmt != "full":  # full ends each finding with a blank line
             click.echo("")
         click.echo(output.summary_line(findings, results))
         if fixing:
@@ -210,7 +226,7 @@ def check(
             hint = fixreport.fixable_hint(findings)
             if hint:
                 click.echo(hint)
-        for line in output.docs_footer(findings):
+        for line in output.docs_footer(findings) if fmt != "concise" else ():
             click.echo(line)
 
     errors = bool(missing) or any(r.error for r in results)
@@ -221,6 +237,38 @@ def check(
     if findings and not exit_zero and not diff:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _check_stdin_usage(paths: Sequence[str], use_stdin: bool, stdin_filename: Optional[str], fixing: bool) -> None:
+    problem = None
+    if use_stdin and len(paths) > 1:
+        problem = "`-` (standard input) cannot be combined with other paths"
+    elif stdin_filename and not use_stdin:
+        problem = "--stdin-filename needs the path `-` (standard input)"
+    elif use_stdin and fixing:
+        problem = "fixing standard input is not supported; name the file"
+    if problem:
+        click.echo(f"bytelint: error: {problem}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _settings_start(paths: Sequence[str], use_stdin: bool, stdin_filename: Optional[str]) -> Sequence[str]:
+    """Where configuration is looked for: standard input's is that of --stdin-filename."""
+    if use_stdin:
+        return (os.path.dirname(os.path.abspath(stdin_filename)),) if stdin_filename else (".",)
+    return paths
+
+
+def _lint_stdin(config: Config, stdin_filename: Optional[str], force_exclude: bool):
+    """Standard input linted as ``stdin_filename`` (``-`` without one); nothing if that path is
+    excluded and --force-exclude is given (as for an excluded file that pre-commit names)."""
+    from .engine import lint_source
+
+    path = stdin_filename or "-"
+    data = click.get_binary_stream("stdin").read()
+    if stdin_filename and force_exclude and not any(FileFinder(config, force_exclude=True).find([path])):
+        return [], None
+    return [lint_source(data, path, config)], {path: data}
 
 
 @cli.command("fix")
@@ -260,44 +308,81 @@ def report_fixes(outcomes, diff: bool, show: bool, quiet: bool) -> None:
             )
 
 
+@cli.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache directory to remove (default: BYTELINT_CACHE_DIR, else .bytelint_cache at the project root).")
+def clean(cache_dir: Optional[str]) -> None:
+    """Remove the results cache of the project in the current directory."""
+    pyproject = find_pyproject(Path.cwd())
+    directory = result_cache.resolve_dir(cache_dir, str(pyproject.parent.resolve()) if pyproject else str(Path.cwd()))
+    try:
+        removed = result_cache.clean(directory)
+    except (ValueError, OSError) as exc:
+        click.echo(f"bytelint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
+
+
 @cli.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 def rules_command(output_format: str) -> None:
-    """List every rule: code, name, the target versions where it applies."""
-    import json
+    """List every rule: code, name, fix, target versions and the measured speedup of its fix."""
+    from . import reference
 
-    rows = []
-    for rule in all_rules():
-        rows.append(
-            {
-                "code": rule.code,
-                "name": rule.name,
-                "summary": rule.summary,
-                "versions": rule.versions,
-                "fix": rule.fixable,
-                "preview": rule.preview,
-                "url": rule.url(),
-            }
-        )
-    if output_format == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        preview = " (preview)" if row["preview"] else ""
-        click.echo(f"{row['code']}  {row['name']:<28} Python {row['versions']:<10} {row['summary']}{preview}")
+    output.write_rules(reference.rule_rows(), click.get_text_stream("stdout"), output_format, reference.pythons())
 
 
 @cli.command()
-@click.argument("code")
-def explain(code: str) -> None:
-    """Show a rule's documentation."""
+@click.argument("target", metavar="CODE|PATH:LINE")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="With PATH:LINE: a pyproject.toml to read instead of the nearest one.")
+@click.option("--target-version", help="With PATH:LINE: oldest Python the code must run well on, e.g. py39.")
+def explain(target: str, config_path: Optional[str], target_version: Optional[str]) -> None:
+    """Show a rule's documentation (CODE, e.g. BL101), or the bytecode evidence behind the
+    findings on one line of a file (PATH:LINE, e.g. src/app.py:14)."""
+    import re
+
+    match = re.fullmatch(r"(.+):(\d+)", target)
+    if match and (os.path.exists(match.group(1)) or "/" in target or os.sep in target or target.endswith(".py")):
+        _explain_line(match.group(1), int(match.group(2)), config_path, target_version)
+        return
+    from . import reference
+
     for rule in all_rules():
-        if code.upper() in (rule.code, rule.name.upper()) or code == rule.name:
-            click.echo(f"{rule.code} {rule.name}  (applies to Python {rule.versions})\n")
-            click.echo(rule.docs())
+        if target.upper() in (rule.code, rule.name.upper()) or target == rule.name:
+            output.write_rule_docs(rule, reference.rule_row(rule), click.get_text_stream("stdout"))
             return
-    click.echo(f"bytelint: error: unknown rule '{code}'", err=True)
+    click.echo(f"bytelint: error: unknown rule '{target}' (or give PATH:LINE)", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _explain_line(path: str, line: int, config_path: Optional[str], target_version: Optional[str]) -> None:
+    from .explain import ExplainError, explain_line
+
+    try:
+        config = load_settings((path,), config_path)
+        if target_version:
+            try:
+                config = with_cli(config, target_versions=targets_from_minimum(parse_version(target_version)))
+            except VersionError as exc:
+                raise ConfigError(f"--target-version: {exc}") from None
+        lines, found = explain_line(path, line, config)
+    except (ConfigError, ExplainError) as exc:
+        click.echo(f"bytelint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for text in lines:
+        click.echo(text)
+    sys.exit(EXIT_CLEAN if found else EXIT_FINDINGS)
+
+
+@cli.command("lsp")
+def lsp_command() -> None:
+    """Run the language server on standard input and output (needs `pip install 'bytelint[lsp]'`)."""
+    from . import server
+
+    problem = server.missing_dependency()
+    if problem:
+        click.echo(f"bytelint: error: {problem}", err=True)
+        sys.exit(EXIT_ERROR)
+    server.main()
 
 
 def main() -> None:

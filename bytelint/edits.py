@@ -18,13 +18,25 @@ def edits_between(old: str, new: str, first_line: int = 1) -> Tuple[Edit, ...]:
     """The line-level edits that turn ``old`` (which starts at file line ``first_line``) into
     ``new``."""
     old_lines, new_lines = split_lines(old), split_lines(new)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    # Diff only what lies between the common first and last lines: a fix changes a few lines of
+    # a region that may be the whole file, and SequenceMatcher (autojunk off) is quadratic in
+    # the repeated lines it is given.
+    start = 0
+    limit = min(len(old_lines), len(new_lines))
+    while start < limit and old_lines[start] == new_lines[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old_lines[-1 - end] == new_lines[-1 - end]:
+        end += 1
+    old_mid = old_lines[start : len(old_lines) - end]
+    new_mid = new_lines[start : len(new_lines) - end]
+    matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
     edits: List[Edit] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        span = Span(first_line + i1, 0, first_line + i2, 0)
-        edits.append(Edit(span, "".join(new_lines[j1:j2])))
+        span = Span(first_line + start + i1, 0, first_line + start + i2, 0)
+        edits.append(Edit(span, "".join(new_mid[j1:j2])))
     return tuple(edits)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from . import bytecode, suppression, tree
+from . import bytecode, codegen, suppression, tree
 from .config import Config, enabled_codes, ignored_for_path
 from .registry import all_rules
 from .edits import edits_between
@@ -27,6 +27,8 @@ from .results import FileResult, Finding, Fix, Span
 from .rule import Report, Rule
 from .source import SourceError, SourceText, decode
 from .versions import Version, format_version
+
+tree.install_fast_visits()  # rules' read-only libcst visitors: same calls, no tree copies
 
 SCOPE_KINDS: Dict[Type[cst.CSTNode], str] = {
     cst.ClassDef: "class",
@@ -194,6 +196,8 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         spans = [(1, total)]
     else:
         spans = tree.regions(total, tree.cut_lines(file.bytecode, text.lines), wanted)
+    # methods of a region's classes that hold no evidence are left out of its tree (tree.py)
+    blanks = {} if whole else tree.blank_members(file.bytecode, spans, wanted)
 
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down
@@ -201,7 +205,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     try:
         for first, last in spans:
             try:
-                module = cst.parse_module("".join(text.lines[first - 1 : last]))
+                module, region_text = tree.parse_region(text.lines, first, last, blanks.get((first, last), ()))
             except cst.ParserSyntaxError as exc:
                 if (first, last) != (1, total):
                     spans.append((1, total))  # a region that does not parse alone: take the file
@@ -211,12 +215,11 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
                     path,
                     notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
                 )
-            positions = tree.positions(module)
+            positions = codegen.positions(module)
             ctx = NodeContext(file, positions, line_offset=first - 1)
             ctx.scopes.append((module, "module", []))
             walker = _Walker(ctx, dispatch)
             tree.walk(module, walker.enter, walker.leave)
-            region_text = "".join(text.lines[first - 1 : last])
             for rule, report, span in walker.reports:
                 fix = _fix_of(report, module, region_text, first, positions, walker.paths.get(id(report)))
                 reports.append((rule, report, span, fix))
@@ -266,7 +269,7 @@ def _fix_of(
     new_text = None
     if path:  # regenerate only the statement holding the replacements (same text, much faster)
         try:
-            new_text = tree.replaced_text(module, positions, region_text, path, spec.replacements, replace)
+            new_text = codegen.replaced_text(module, positions, region_text, path, spec.replacements, replace)
         except Exception:
             new_text = None
     try:
@@ -280,12 +283,18 @@ def _fix_of(
     return Fix(edits=edits, safe=spec.safe, description=spec.description, priority=spec.priority)
 
 
+# Compiler limits that no newer Python lifts: such a file is an error, not "newer syntax".
+_COMPILER_LIMITS = ("too many nested parentheses", "too many statically nested blocks", "too deeply nested", "too complex")
+
+
 def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:
     """compile() failed. If libcst can parse the file it is (probably) syntax newer than this
     interpreter: skip the bytecode-confirmed checks with a notice. Otherwise it is an error."""
     message = compiled.error or "cannot compile"
     newest = bytecode.SUPPORTED_VERSIONS[-1]
-    if message.startswith("SyntaxError") and bytecode.RUNNING_VERSION < newest:
+    if message.startswith("SyntaxError") and bytecode.RUNNING_VERSION < newest and not any(
+        limit in message for limit in _COMPILER_LIMITS
+    ):
         try:
             cst.parse_module(text.text)
         except Exception:

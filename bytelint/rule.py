@@ -93,7 +93,8 @@ class Rule:
     node_types: ClassVar[Tuple[Type[cst.CSTNode], ...]] = ()
     preview: ClassVar[bool] = False
     # The libcst tree a rule sees is normally only the regions of the file (runs of whole
-    # top-level statements) that hold its evidence; a rule that must read the whole module
+    # top-level statements) that hold its evidence, without the methods of their classes that
+    # hold none (their lines are left empty); a rule that must read the whole module
     # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
     # lines it points at.
     needs_module: ClassVar[bool] = False

@@ -9,6 +9,8 @@ fragment of the file: module-wide facts come from the bytecode, never from the t
 
 The walk iterates dataclass fields directly instead of libcst's visitor machinery (which
 rebuilds every node it passes), and skips whitespace and operator tokens no rule inspects.
+Rules' own read-only visitors get the same treatment (``install_fast_visits``). Positions and
+the text of fixes come from ``codegen.py``.
 """
 
 from __future__ import annotations
@@ -50,10 +52,39 @@ def children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
                     yield item
 
 
+# type -> 1: a node the walk enters; 0: anything else (skipped tokens, strings, sentinels, ...)
+_WALKED: Dict[type, int] = {}
+
+
+def _walked(cls: type) -> int:
+    kind = _WALKED.get(cls)
+    if kind is None:
+        kind = int(issubclass(cls, cst.CSTNode) and cls.__module__ not in _SKIPPED_MODULES)
+        _WALKED[cls] = kind
+    return kind
+
+
 def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], None], leave: Callable[[cst.CSTNode], None]) -> None:
+    """``enter`` and ``leave`` each node, children in between, in ``children`` order. (The same
+    walk as iterating ``children``, inlined: it runs over every node of every parsed region.)"""
     enter(node)
-    for child in children(node):
-        walk(child, enter, leave)
+    walked = _WALKED
+    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        value = getattr(node, name)
+        cls = type(value)
+        if cls is tuple or cls is list:
+            for item in value:
+                kind = walked.get(type(item))
+                if kind is None:
+                    kind = _walked(type(item))
+                if kind:
+                    walk(item, enter, leave)
+        else:
+            kind = walked.get(cls)
+            if kind is None:
+                kind = _walked(cls)
+            if kind:
+                walk(value, enter, leave)
     leave(node)
 
 
@@ -88,213 +119,171 @@ def regions(total_lines: int, cuts: Sequence[int], wanted: Iterable[int]) -> Lis
     return result
 
 
-# --- Positions -------------------------------------------------------------------------------
+# --- Methods without evidence are left out -----------------------------------------------------
 #
-# libcst's ``MetadataWrapper(...).resolve(PositionProvider)`` costs about three parses: it visits
-# (and rebuilds) the whole tree for batchable providers even when there are none, then generates
-# the code once more through a state that builds a ``CodeRange`` per node inside a generator-based
-# context manager. ``positions`` runs the same code generation with a lean state: identical
-# ranges (the same start/end rules, syntactic positions included), kept as plain tuples keyed by
-# node id, several times faster.
-
-_NEWLINE_RE = re.compile(r"\r\n?|\n")
-
-Range = Tuple[int, int, int, int]  # (line, column, end line, end column); lines 1-based
+# Most library code sits in classes, and a top-level class is one region however big it is.
+# Inside a region, ``blank_members`` picks the methods of top-level classes that hold no wanted
+# line, in classes that keep at least one method, and ``parse_region`` parses the region with
+# their lines emptied (line endings kept: every position stays the file's). A method's lines
+# run from its first line (decorators included) to the line before the next line holding code
+# of its class, of the module, or of a later method: whatever follows it there has no code.
+# If the emptied text does not parse (a method that was alone in an ``if`` block), the whole
+# region is parsed instead.
 
 
-class _Syntactic:
-    """``record_syntactic_position``: a plain context manager object (no generator)."""
-
-    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> bool:
-        state = self.state
-        computed = state.computed
-        start = computed[id(self.start_node)][:2] if self.start_node is not None else (self.line, self.column)
-        end = computed[id(self.end_node)][2:] if self.end_node is not None else (state.line, state.column)
-        computed[id(self.node)] = start + end
-        return False
+def _code_lines(unit: Any) -> List[int]:
+    return sorted({line for line in unit.raw.lines if line})
 
 
-class _PositionState:
-    """Duck-types libcst's ``CodegenState`` for ``CSTNode._codegen``; keeps no text."""
-
-    __slots__ = ("default_indent", "default_newline", "indent_tokens", "tokens", "line", "column", "computed", "_stack")
-
-    def __init__(self, module: cst.Module) -> None:
-        self.default_indent = module.default_indent
-        self.default_newline = module.default_newline
-        self.indent_tokens: List[str] = []
-        # Only its emptiness is read (Module: "nothing in header, body or footer"); every
-        # statement and empty line emits at least a newline.
-        self.tokens: List[None] = [None] if (module.header or module.body or module.footer) else []
-        self.line = 1
-        self.column = 0
-        self.computed: Dict[int, Range] = {}
-        self._stack: List[Tuple[int, int]] = []
-
-    def increase_indent(self, value: str) -> None:
-        self.indent_tokens.append(value)
-
-    def decrease_indent(self) -> None:
-        self.indent_tokens.pop()
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def add_token(self, value: str) -> None:
-        if "\n" in value or "\r" in value:
-            segments = _NEWLINE_RE.split(value)
-            self.line += len(segments) - 1
-            self.column = len(segments[-1])
-        else:
-            self.column += len(value)
-
-    def pop_trailing_newline(self) -> None:
-        if self.tokens:
-            self.tokens.pop()
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self._stack.append((self.line, self.column))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        start = self._stack.pop()
-        key = id(node)
-        if key not in self.computed:  # a syntactic position recorded inside wins
-            self.computed[key] = start + (self.line, self.column)
-
-    def record_syntactic_position(
-        self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
-    ) -> _Syntactic:
-        recorder = _Syntactic()
-        recorder.state = self
-        recorder.node = node
-        recorder.start_node = start_node
-        recorder.end_node = end_node
-        recorder.line = self.line
-        recorder.column = self.column
-        return recorder
-
-
-def positions(module: cst.Module) -> Dict[int, Range]:
-    """``PositionProvider`` ranges of every node of ``module``, keyed by ``id(node)`` (valid
-    while the tree is alive)."""
-    state = _PositionState(module)
-    module._codegen(state)  # type: ignore[arg-type]
-    return state.computed
-
-
-# --- Rendering a fix without regenerating the whole region ----------------------------------
-#
-# ``module.visit(transformer).code`` rebuilds every node of the region and generates all of its
-# text again, for every fix. A fix's replacements lie inside one statement, and the text of
-# everything else is unchanged (libcst round-trips exactly), so ``replaced_text`` transforms and
-# regenerates that statement only, at its indentation, and splices it into the region's text.
-# It returns None whenever that shortcut does not apply; the caller then does it the long way.
-
-
-class _TextState(_PositionState):
-    __slots__ = ("text",)
-
-    def __init__(self, module: cst.Module, indents: Sequence[str]) -> None:
-        super().__init__(module)
-        self.indent_tokens = list(indents)
-        self.text: List[str] = []
-
-    def add_token(self, value: str) -> None:
-        self.text.append(value)
-        _PositionState.add_token(self, value)
-
-
-def _find(root: cst.CSTNode, target: cst.CSTNode) -> Optional[List[cst.CSTNode]]:
-    """The nodes from ``root`` down to ``target`` (both included), else None."""
-    stack: List[Tuple[cst.CSTNode, int]] = [(root, 0)]
-    path: List[cst.CSTNode] = []
+def _last_line(unit: Any) -> int:
+    last = unit.first_line
+    stack = [unit]
     while stack:
-        node, depth = stack.pop()
-        del path[depth:]
-        path.append(node)
-        if node is target:
-            return path
-        stack.extend((child, depth + 1) for child in reversed(list(children(node))))
-    return None
+        current = stack.pop()
+        stack.extend(current.children)
+        lines = [line for line in current.raw.lines if line]
+        if lines:
+            last = max(last, max(lines))
+    return last
 
 
-def _generate(module: cst.Module, node: Any, indents: Sequence[str]) -> Optional[_TextState]:
-    state = _TextState(module, indents)
-    items = node.nodes if isinstance(node, cst.FlattenSentinel) else (node,)
-    for item in items:
-        if not isinstance(item, cst.BaseStatement):
-            return None
-        item._codegen(state)  # type: ignore[arg-type]
-    return state
+def blank_members(
+    bytecode: ModuleBytecode, spans: Sequence[Tuple[int, int]], wanted: Iterable[int]
+) -> Dict[Tuple[int, int], List[Tuple[int, int]]]:
+    """For each region, the (first, last) line ranges of methods to leave out."""
+    wanted = sorted(set(wanted))
+    module_lines = _code_lines(bytecode.module)
+    result: Dict[Tuple[int, int], List[Tuple[int, int]]] = {}
+    for first, last in spans:
+        for cls in bytecode.module.children:
+            if cls.kind is not ScopeKind.CLASS or not first <= cls.first_line <= last:
+                continue
+            class_lines = _code_lines(cls)
+            starts = sorted(child.first_line for child in cls.children)
+            keep, drop = False, []
+            for method in cls.children:
+                if method.kind is not ScopeKind.FUNCTION:
+                    continue
+                end = _last_line(method)
+                bounds = [last + 1]
+                bounds += [line for line in starts if line > end][:1]
+                for lines in (class_lines, module_lines):
+                    index = bisect.bisect_right(lines, end)
+                    if index < len(lines):
+                        bounds.append(lines[index])
+                extent = (method.first_line, min(bounds) - 1)
+                index = bisect.bisect_left(wanted, extent[0])
+                if index < len(wanted) and wanted[index] <= extent[1]:
+                    keep = True
+                else:
+                    drop.append(extent)
+            if keep and drop:
+                result.setdefault((first, last), []).extend(drop)
+    return result
 
 
-def _line_offset(text: str, line: int) -> Optional[int]:
-    """Where 1-based ``line`` starts in ``text``, lines ending as libcst ends them."""
-    if line < 1:
-        return None
-    if line == 1:
-        return 0
-    for number, match in enumerate(_NEWLINE_RE.finditer(text), 2):
-        if number == line:
-            return match.end()
-    return None
+def region_text(lines: Sequence[str], first: int, last: int, blanks: Sequence[Tuple[int, int]] = ()) -> str:
+    """Lines ``first``..``last`` of the file, those in ``blanks`` emptied (endings kept)."""
+    if not blanks:
+        return "".join(lines[first - 1 : last])
+    out = list(lines[first - 1 : last])
+    for start, end in blanks:
+        for index in range(max(start, first) - first, min(end, last) - first + 1):
+            line = out[index]
+            out[index] = line[len(line.rstrip("\r\n")) :]
+    return "".join(out)
 
 
-def replaced_text(
-    module: cst.Module,
-    region_positions: Dict[int, Range],
-    region_text: str,
-    path: Sequence[cst.CSTNode],
-    targets: Iterable[cst.CSTNode],
-    transformer: cst.CSTTransformer,
-) -> Optional[str]:
-    """``module.visit(transformer).code``, where ``transformer`` changes only ``targets``.
-    ``path``: the nodes from the module down to the node the rule was checking; each target is
-    on it or below its last node."""
-    paths = []
-    for target in targets:
-        found = next((list(path[: i + 1]) for i, node in enumerate(path) if node is target), None)
-        if found is None:
-            below = _find(path[-1], target)
-            if below is None:
-                return None
-            found = list(path[:-1]) + below
-        paths.append(found)
-    if not paths or paths[0][0] is not module:
-        return None
-    common = 0
-    while all(len(p) > common and p[common] is paths[0][common] for p in paths):
-        common += 1
-    unit_index = next((i for i in range(common - 1, 0, -1) if isinstance(paths[0][i], cst.BaseStatement)), None)
-    if unit_index is None:
-        return None
-    unit = paths[0][unit_index]
-    default = module.default_indent
-    indents = [
-        default if node.indent is None else node.indent
-        for node in paths[0][:unit_index]
-        if isinstance(node, (cst.IndentedBlock, cst.Match))
-    ]
-    old = _generate(module, unit, indents)
-    if old is None or id(unit) not in region_positions or id(unit) not in old.computed:
-        return None
-    first_line = region_positions[id(unit)][0] - old.computed[id(unit)][0] + 1
-    offset = _line_offset(region_text, first_line)
-    if offset is None:
-        return None
-    old_text = "".join(old.text)
-    if not region_text.startswith(old_text, offset):
-        return None
-    replaced = unit.visit(transformer)
-    if isinstance(replaced, cst.RemovalSentinel) or (isinstance(replaced, cst.FlattenSentinel) and not replaced.nodes):
-        return None
-    new = _generate(module, replaced, indents)
-    if new is None:
-        return None
-    return region_text[:offset] + "".join(new.text) + region_text[offset + len(old_text) :]
+def parse_region(
+    lines: Sequence[str], first: int, last: int, blanks: Sequence[Tuple[int, int]] = ()
+) -> Tuple[cst.Module, str]:
+    """The region's tree and the text it was parsed from (raises libcst's ParserSyntaxError)."""
+    if blanks:
+        text = region_text(lines, first, last, blanks)
+        try:
+            return cst.parse_module(text), text
+        except cst.ParserSyntaxError:
+            pass
+    text = region_text(lines, first, last)
+    return cst.parse_module(text), text
+
+# --- Read-only visits without rebuilding the tree ---------------------------------------------
+#
+# ``CSTNode.visit`` calls ``_visit_and_replace_children``, which constructs (and validates) a new
+# copy of every node it passes, even for a ``CSTVisitor`` that only reads; rules run such
+# visitors over loop bodies and scopes many times. For a plain visitor, one that does not
+# handle attributes (no ``visit_Node_attr`` methods, libcst's own ``on_visit_attribute``),
+# ``fast_visit`` makes the same ``on_visit`` / ``on_leave`` calls on the same nodes in the same
+# order, following the field order of each class's ``_visit_and_replace_children``, and
+# builds nothing. ``install_fast_visits`` routes such visitors' ``node.visit(visitor)``
+# through it; transformers and attribute-aware visitors keep libcst's own traversal.
+
+_VISIT_FIELD_RE = re.compile(r"visit_[a-z_]+\(\s*self\s*,\s*\"(\w+)\"")
+_PLANS: Dict[type, Optional[Tuple[str, ...]]] = {}
+_FAST_VISITORS: Dict[type, bool] = {}
+_ATTRIBUTE_HANDLER_RE = re.compile(r"^(visit|leave)_[A-Za-z0-9]+_\w+$")
+
+
+def _plan(cls: type) -> Optional[Tuple[str, ...]]:
+    """The fields ``cls._visit_and_replace_children`` visits, in order (None: unknown)."""
+    if cls not in _PLANS:
+        import inspect
+
+        plan = None
+        method = getattr(cls, "_visit_and_replace_children", None)
+        try:
+            source = inspect.getsource(method) if method is not None else ""
+        except (OSError, TypeError):
+            source = ""
+        names = tuple(_VISIT_FIELD_RE.findall(source))
+        if source and dataclasses.is_dataclass(cls) and set(names) <= {f.name for f in dataclasses.fields(cls)}:
+            plan = tuple(dict.fromkeys(names))  # () for a leaf
+        _PLANS[cls] = plan
+    return _PLANS[cls]
+
+
+def _fast_visitor(cls: type) -> bool:
+    ok = _FAST_VISITORS.get(cls)
+    if ok is None:
+        ok = (
+            issubclass(cls, cst.CSTVisitor)
+            and cls.on_visit_attribute is cst.CSTVisitor.on_visit_attribute
+            and cls.on_leave_attribute is cst.CSTVisitor.on_leave_attribute
+            and not any(  # an attribute handler of its own (libcst's base defines no-op ones)
+                _ATTRIBUTE_HANDLER_RE.match(name) and getattr(cls, name) is not getattr(cst.CSTVisitor, name, None)
+                for name in dir(cls)
+            )
+        )
+        _FAST_VISITORS[cls] = ok
+    return ok
+
+
+def fast_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    if visitor.on_visit(node):
+        plan = _PLANS.get(type(node)) or _plan(type(node))
+        if plan is None:
+            node._visit_and_replace_children(visitor)  # type: ignore[arg-type]
+        else:
+            for name in plan:
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    fast_visit(value, visitor)
+                elif isinstance(value, (list, tuple)):
+                    for item in value:
+                        fast_visit(item, visitor)
+    visitor.on_leave(node)
+
+
+_original_visit = cst.CSTNode.visit
+
+
+def _visit(self: cst.CSTNode, visitor: Any) -> Any:
+    if _fast_visitor(type(visitor)):
+        fast_visit(self, visitor)
+        return self
+    return _original_visit(self, visitor)
+
+
+def install_fast_visits() -> None:
+    """Route plain ``CSTVisitor`` visits through ``fast_visit`` (idempotent)."""
+    cst.CSTNode.visit = _visit  # type: ignore[assignment]

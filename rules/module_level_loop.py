@@ -288,7 +288,7 @@ def _iteration_bound(unit, loop, sizes: dict) -> Optional[int]:
 
 def _into_function(node, ctx: NodeContext, unit, loop):
     """``def _module_loop(): global <names read elsewhere>; <loop>`` + call + ``del``."""
-    from bytelint.rewrites import fresh_name, names_in
+    from bytelint.rewrites import fresh_name
     from bytelint.rule import FixSpec
 
     assigned = {i.name for i in loop.instrs() if i.kind in (Kind.NAME_STORE, Kind.DELETE) and i.name}
@@ -300,7 +300,13 @@ def _into_function(node, ctx: NodeContext, unit, loop):
                     continue
                 read_elsewhere.add(instr.name)
     keep = sorted(assigned & read_elsewhere)
-    taken = names_in(ctx.scopes[0][0]) | {i.name for i in unit.instrs if i.name}
+    taken = getattr(ctx.file, "_module_names", None)
+    if taken is None:  # once per file: the names of every code object (bytecode, not the tree)
+        taken = set()
+        for other in ctx.file.bytecode.units:
+            code = other.code
+            taken.update(code.co_names, code.co_varnames, code.co_cellvars, code.co_freevars)
+        ctx.file._module_names = taken
     function = fresh_name("_module_loop", taken)
     body = []
     if keep:

@@ -55,6 +55,11 @@ class Kind(enum.Enum):
     OTHER = "other"
     NOISE = "noise"  # NOP, RESUME, PRECALL, PUSH_NULL, CACHE, ... (no source meaning)
 
+    # Members are singletons compared by identity: hash them by identity too, in C. Enum's own
+    # __hash__ is a Python function hashing the name, and rules test `kind in {...}` millions
+    # of times per run.
+    __hash__ = object.__hash__
+
 
 #: kinds that store into a variable, attribute or item ("what stores the result of this +=")
 STORE_KINDS = frozenset(
