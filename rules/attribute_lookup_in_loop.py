@@ -110,6 +110,7 @@ class AttributeLookupInLoop(Rule):
     summary = "Module or instance attribute looked up again on every loop iteration"
     versions = ">=3.9"
     node_types = (cst.For, cst.While)
+    fixable = "unsafe"
 
     VALID = (
         Valid("import math\n\ndef f(xs):\n    sqrt = math.sqrt\n    return [sqrt(x) for x in xs]\n"),

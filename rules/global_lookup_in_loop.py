@@ -101,6 +101,7 @@ class GlobalLookupInLoop(Rule):
     summary = "Globals/builtins looked up on every loop iteration (Python 3.9/3.10 only)"
     versions = "<3.11"
     node_types = (cst.For, cst.While) + _COMPREHENSIONS
+    fixable = "unsafe"
 
     VALID = (
         Valid("import os\n\ndef f(xs, out):\n    for x in xs:\n        out.append(os.path.join(x, 'a'))\n", target="py39"),

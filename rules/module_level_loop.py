@@ -90,6 +90,7 @@ class ModuleLevelLoop(Rule):
     summary = "Loop runs at module or class level, where every name access is a dict operation"
     versions = ">=3.9"
     node_types = (cst.For, cst.While)
+    fixable = "unsafe"
 
     VALID = (
         Valid("def main():\n    total = 0\n    for i in range(10**6):\n        total += i\n    return total\n"),

@@ -95,6 +95,7 @@ class QuadraticConcatInLoop(Rule):
     summary = "str/bytes/tuple/list built by copying on every loop iteration"
     versions = ">=3.9"
     node_types = (cst.AugAssign, cst.Assign)
+    fixable = "unsafe"
 
     VALID = (
         Valid("def f(xs):\n    s = ''\n    for x in xs:\n        s += x\n    return s\n"),
