@@ -79,6 +79,19 @@ def test_unreadable_and_missing_files_are_per_file_errors(tmp_path):
     assert results[str(tmp_path / "nope.py")].error == "no such file"
 
 
+def _drain(master: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO once the slave side is closed and everything was read
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="pty")
 def test_progress_bar_draws_on_a_terminal_and_clears(many):
     import pty
@@ -93,10 +106,15 @@ def test_progress_bar_draws_on_a_terminal_and_clears(many):
             for _ in runner.lint_paths(files, config, jobs=1, progress=progress):
                 pass
             progress.close()
-        output = os.read(master, 65536).decode()
+        # The kernel hands what the slave side wrote to the master side asynchronously: close
+        # the slave and read until end of file rather than trusting a single read.
+        os.close(slave)
+        slave = None
+        output = _drain(master).decode()
     finally:
         os.close(master)
-        os.close(slave)
+        if slave is not None:
+            os.close(slave)
     assert f"] {len(files)}/{len(files)} files" in output
     assert output.startswith("\r[") and output.endswith("\r")
 
@@ -146,18 +164,9 @@ def test_cli_on_a_pty_stderr_shows_progress_only_when_slow(many, tmp_path):
             [exe, "check", "--no-cache", "-j", "1", "src"], cwd=many, env=env, stdout=subprocess.PIPE, stderr=slave, timeout=300
         )
         os.close(slave)
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
+        drawn = _drain(master).decode(errors="replace")
     finally:
         os.close(master)
-    drawn = b"".join(chunks).decode(errors="replace")
     assert proc.returncode == 2
     assert "/30 files" in drawn and "[" in drawn
     piped = subprocess.run([exe, "check", "--no-cache", "-j", "1", "src"], cwd=many, env=env, capture_output=True, text=True, timeout=300)
