@@ -209,6 +209,7 @@ def _write_atomic(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a cache is not
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -216,6 +217,12 @@ def _write_atomic(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _read_pack(path: str, key: str) -> Dict[str, list]:

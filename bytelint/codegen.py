@@ -3,8 +3,9 @@ the text of a region after a fix, without ``MetadataWrapper`` or regenerating th
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -168,6 +169,38 @@ def _line_offset(text: str, line: int) -> Optional[int]:
     return None
 
 
+class _Unsupported(Exception):
+    pass
+
+
+def _rebuild(node: cst.CSTNode, on_path: Set[int], values: Dict[int, Any]) -> Any:
+    """``node`` with the targets below it replaced (``values``, by id), as the transform that
+    replaces them gives it, rebuilding only the nodes on the way to a target."""
+    if id(node) in values:
+        return values[id(node)]
+    changes = {}
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, cst.CSTNode):
+            if id(value) in on_path:
+                new = _rebuild(value, on_path, values)
+                if not isinstance(new, cst.CSTNode):
+                    raise _Unsupported  # a sentinel for a single child: leave it to libcst
+                changes[field.name] = new
+        elif isinstance(value, (tuple, list)) and any(id(item) in on_path for item in value):
+            items: List[Any] = []
+            for item in value:
+                new = _rebuild(item, on_path, values) if id(item) in on_path else item
+                if isinstance(new, cst.FlattenSentinel):
+                    items.extend(new.nodes)
+                elif isinstance(new, cst.CSTNode):
+                    items.append(new)
+                else:
+                    raise _Unsupported
+            changes[field.name] = tuple(items)
+    return node.with_changes(**changes) if changes else node
+
+
 def replaced_text(
     module: cst.Module,
     region_positions: Dict[int, Range],
@@ -213,7 +246,15 @@ def replaced_text(
     old_text = "".join(old.text)
     if not region_text.startswith(old_text, offset):
         return None
-    replaced = unit.visit(transformer)
+    replaced = None
+    if isinstance(targets, Mapping):  # rebuild only the nodes on the way to the targets
+        values = {id(k): v for k, v in targets.items()}
+        try:
+            replaced = _rebuild(unit, {id(n) for p in paths for n in p[unit_index:]}, values)
+        except _Unsupported:
+            replaced = None
+    if replaced is None:
+        replaced = unit.visit(transformer)
     if isinstance(replaced, cst.RemovalSentinel) or (isinstance(replaced, cst.FlattenSentinel) and not replaced.nodes):
         return None
     new = _generate(module, replaced, indents)

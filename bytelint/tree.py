@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import weakref
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
@@ -220,7 +221,8 @@ def parse_region(
 
 _VISIT_FIELD_RE = re.compile(r"visit_[a-z_]+\(\s*self\s*,\s*\"(\w+)\"")
 _PLANS: Dict[type, Optional[Tuple[str, ...]]] = {}
-_FAST_VISITORS: Dict[type, bool] = {}
+# weak: rules define visitor classes inside functions, one new class per call
+_FAST_VISITORS: "weakref.WeakKeyDictionary[type, bool]" = weakref.WeakKeyDictionary()
 _ATTRIBUTE_HANDLER_RE = re.compile(r"^(visit|leave)_[A-Za-z0-9]+_\w+$")
 
 

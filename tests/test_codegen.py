@@ -120,11 +120,25 @@ def test_replaced_text_equals_whole_module_transform(source):
         else:
             replacement = cst.Name("renamed")
         transformer = _Replace({node: replacement})
-        fast = codegen.replaced_text(module, positions, module.code, path, [node], transformer)
-        if fast is not None:
-            assert fast == module.visit(transformer).code
-            checked += 1
+        expected = module.visit(transformer).code
+        for targets in ([node], {node: replacement}):  # a mapping: only the path is rebuilt
+            fast = codegen.replaced_text(module, positions, module.code, path, targets, transformer)
+            if fast is not None:
+                assert fast == expected
+                checked += 1
     assert checked
+
+
+def test_nested_targets_the_outer_replacement_wins():
+    module = cst.parse_module("def f(xs):\n    for x in xs:\n        print(x)\n")
+    positions = codegen.positions(module)
+    function = module.body[0]
+    loop = function.body.body[0]
+    call = loop.body.body[0]
+    replacements = {loop: cst.parse_statement("pass\n"), call: cst.parse_statement("log(x)\n")}
+    transformer = _Replace(replacements)
+    fast = codegen.replaced_text(module, positions, module.code, (module, function, function.body, loop), replacements, transformer)
+    assert fast == module.visit(transformer).code == "def f(xs):\n    pass\n"
 
 
 def test_replaced_text_finds_targets_below_the_reported_node():

@@ -234,15 +234,13 @@ def producer(instr: Instr, depth: int = 0) -> Optional[Instr]:
     return found[0] if found is not None else None
 
 
-_WALKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _walk(instr: Instr, depth: int, limit: int = 200) -> Optional[Tuple[Instr, int]]:
     """(producer, which of its pushed values: 0 = the last pushed) of the value at *depth*.
-    Memoized per code unit: several rules ask about the same instructions."""
-    memo = _WALKS.get(instr.unit)
+    Memoized on the code unit (several rules ask about the same instructions); the memo dies
+    with the unit (a weak-keyed table would not: its values hold the unit)."""
+    memo = instr.unit.__dict__.get("_operand_walks")
     if memo is None:
-        memo = _WALKS[instr.unit] = {}
+        memo = instr.unit.__dict__["_operand_walks"] = {}
     key = (instr.index, depth, limit)
     if key not in memo:
         memo[key] = _walk_uncached(instr, depth, limit)
