@@ -86,6 +86,36 @@ elif kind == "libcst2":
         pool.map(parse_cst, paths, chunksize=8)
 """
 
+# In one process (bytelint's interpreter): the CPU each rule's two halves take on the corpus.
+RULE_PROFILE = r"""
+import json, sys, time
+from collections import defaultdict
+from bytelint.cli import load_settings
+from bytelint.registry import all_rules
+from bytelint.runner import lint_file
+paths = open(sys.argv[1]).read().split("\n")
+config = load_settings(paths[:1], None)
+evidence, check = defaultdict(float), defaultdict(float)
+for cls in {type(r) for r in all_rules()}:
+    def ev(self, file, original=cls.evidence, code=cls.code):
+        start = time.process_time()
+        try:
+            return original(self, file)
+        finally:
+            evidence[code] += time.process_time() - start
+    def ch(self, node, ctx, found, original=cls.check, code=cls.code):
+        start = time.process_time()
+        try:
+            return list(original(self, node, ctx, found))
+        finally:
+            check[code] += time.process_time() - start
+    cls.evidence, cls.check = ev, ch
+start = time.process_time()
+for path in paths:
+    lint_file(path, config)
+print(json.dumps({"total": time.process_time() - start, "evidence": evidence, "check": check}))
+"""
+
 
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
@@ -208,6 +238,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--python", default=str(ROOT / ".venvs" / "py311" / "bin" / "python"), help="CPython 3.11 with bytelint installed")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument("--rules", action="store_true", help="also show the CPU each rule takes (one process; the first rule to ask for the bytecode pays for building it)")
     args = parser.parse_args(argv)
     if args.quick:
         args.repeat = 1
@@ -258,12 +289,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if "pylint" not in skipped:
             enable = perflint_messages(bin_dir)
             row("pylint + perflint", [b("pylint"), "-j", jobs, "--load-plugins=perflint", "--disable=all", f"--enable={enable}", "--exit-zero", "stdlib"])
-        if "refurb" not in skipped:
-            row("refurb", [b("refurb"), "--quiet", "stdlib"])
+        if "refurb" not in skipped:  # without mypy's incremental cache from the previous run
+            row("refurb", [b("refurb"), "--quiet", "stdlib"], before=remove(base / ".mypy_cache"))
         if "fixit" not in skipped:
             row("fixit 2.2.1", [b("fixit"), "lint", "stdlib"], repeat=1)
 
     report(rows, corpus, versions, args)
+    if args.rules:
+        log("per-rule profile ...")
+        out = subprocess.run([python, "-c", RULE_PROFILE, str(base / "files.txt")], cwd=base, capture_output=True, text=True, check=True)
+        profile = json.loads(out.stdout)
+        print(f"\nPer rule, one process, CPU s (of {profile['total']:.1f} s in all; evidence = bytecode half, check = libcst half with fixes):\n")
+        print("| rule | evidence | check | total |\n| --- | ---: | ---: | ---: |")
+        codes = set(profile["evidence"]) | set(profile["check"])
+        cost = {c: profile["evidence"].get(c, 0.0) + profile["check"].get(c, 0.0) for c in codes}
+        for code in sorted(codes, key=lambda c: -cost[c]):
+            print(f"| {code} | {profile['evidence'].get(code, 0.0):.2f} | {profile['check'].get(code, 0.0):.2f} | {cost[code]:.2f} |")
     if args.json:
         args.json.write_text(json.dumps({"corpus": corpus, "rows": rows, "peers": versions, "load": load()}, indent=2))
     return 0
