@@ -23,6 +23,8 @@ from . import fixreport
 from .results import FileResult, Finding
 
 LinesFor = Callable[[str], Sequence[str]]
+# A finding's figures from a profile (bytelint.profile.Figures), by finding.
+FiguresByFinding = Mapping[Finding, Any]
 MAX_EXCERPT_LINES = 4
 
 
@@ -50,23 +52,26 @@ def write_findings(
     results: Sequence[FileResult],
     stream: IO[str],
     sources: Optional[Mapping[str, bytes]] = None,
+    profile: Optional[FiguresByFinding] = None,
 ) -> None:
-    """Print findings in ``fmt``. ``sources``: text that is not on disk (standard input)."""
+    """Print findings in ``fmt``. ``sources``: text that is not on disk (standard input).
+    ``profile``: each finding's figures from a profile (``bytelint/profile.py``), which every
+    format then shows; None (no profile) leaves the output exactly as without the feature."""
     lines_for = SourceLines(sources)
     if fmt in ("text", "concise", "full"):
-        write_text(findings, stream, full=(fmt == "full"), lines_for=lines_for)
+        write_text(findings, stream, full=(fmt == "full"), lines_for=lines_for, profile=profile)
     elif fmt == "json":
-        write_json(findings, stream)
+        write_json(findings, stream, profile)
     elif fmt == "json-lines":
-        write_json_lines(findings, stream)
+        write_json_lines(findings, stream, profile)
     elif fmt == "lsp":
-        lsp.write_lsp(results, stream, lines_for)
+        lsp.write_lsp(results, stream, lines_for, profile=profile)
     elif fmt == "sarif":
         from .registry import all_rules
 
-        sarif.write_sarif(findings, results, stream, all_rules())
+        sarif.write_sarif(findings, results, stream, all_rules(), profile=profile)
     elif fmt == "github":
-        github.write_github(findings, results, stream)
+        github.write_github(findings, results, stream, profile=profile)
     else:  # pragma: no cover - click and the config validate the name
         raise ValueError(f"unknown output format {fmt!r}")
 
@@ -84,7 +89,11 @@ def summary_lines(fmt: str, findings: Sequence[Finding], results: Sequence[FileR
 
 
 def write_text(
-    findings: Sequence[Finding], stream: IO[str], full: bool = False, lines_for: Optional[LinesFor] = None
+    findings: Sequence[Finding],
+    stream: IO[str],
+    full: bool = False,
+    lines_for: Optional[LinesFor] = None,
+    profile: Optional[FiguresByFinding] = None,
 ) -> None:
     color = use_color(stream)
     lines_for = lines_for or SourceLines()
@@ -94,7 +103,9 @@ def write_text(
         if color:
             location = click.style(location, bold=True)
             code = click.style(code, fg="red", bold=True)
-        stream.write(f"{location}: {code} {fixreport.marker(finding)}{finding.message}\n")
+        figures = profile.get(finding) if profile else None
+        label = f" {figures.label()}" if figures is not None else ""
+        stream.write(f"{location}: {code} {fixreport.marker(finding)}{finding.message}{label}\n")
         if full:
             _write_source_excerpt(finding, stream, lines_for(finding.path), color)
 
@@ -139,17 +150,32 @@ def _write_source_excerpt(finding: Finding, stream: IO[str], lines: Sequence[str
     stream.write(f"  = docs: {finding.url} (or `bytelint explain {finding.code}`)\n\n")
 
 
-def write_json(findings: Sequence[Finding], stream: IO[str]) -> None:
-    json.dump([finding_json(f) for f in findings], stream, indent=2, ensure_ascii=False)
+def write_json(findings: Sequence[Finding], stream: IO[str], profile: Optional[FiguresByFinding] = None) -> None:
+    json.dump([finding_json(f, profile) for f in findings], stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 
-def write_json_lines(findings: Sequence[Finding], stream: IO[str]) -> None:
+def write_json_lines(findings: Sequence[Finding], stream: IO[str], profile: Optional[FiguresByFinding] = None) -> None:
     for finding in findings:
-        stream.write(json.dumps(finding_json(finding), ensure_ascii=False) + "\n")
+        stream.write(json.dumps(finding_json(finding, profile), ensure_ascii=False) + "\n")
 
 
-def finding_json(finding: Finding) -> Dict[str, Any]:
+def profile_json(finding: Finding, profile: Optional[FiguresByFinding]) -> Optional[Dict[str, Any]]:
+    """The finding's figures as plain data (shares and saving as fractions of the profile)."""
+    figures = profile.get(finding) if profile else None
+    return None if figures is None else figures.to_dict()
+
+
+def finding_json(finding: Finding, profile: Optional[FiguresByFinding] = None) -> Dict[str, Any]:
+    """A finding as JSON; with a profile, also its ``profile`` figures."""
+    data = _finding_data(finding)
+    figures = profile_json(finding, profile)
+    if figures is not None:
+        data["profile"] = figures
+    return data
+
+
+def _finding_data(finding: Finding) -> Dict[str, Any]:
     span = finding.span
     return {
         "code": finding.code,
@@ -181,7 +207,7 @@ def finding_json(finding: Finding) -> Dict[str, Any]:
 _finding_json = finding_json
 
 
-def summary_line(findings: Sequence[Finding], results: Sequence[FileResult]) -> str:
+def summary_line(findings: Sequence[Finding], results: Sequence[FileResult], extra: Sequence[str] = ()) -> str:
     errors = sum(1 for r in results if r.error)
     files = len(results)
     parts = []
@@ -195,6 +221,7 @@ def summary_line(findings: Sequence[Finding], results: Sequence[FileResult]) -> 
         parts.append(f"No findings in {files} file{'s' if files != 1 else ''}")
     if errors:
         parts.append(f"{errors} file{'s' if errors != 1 else ''} could not be linted")
+    parts.extend(extra)  # e.g. the findings a profile hid as cold
     return "; ".join(parts) + "."
 
 

@@ -9,7 +9,7 @@ current directory (the workspace root in a workflow) with forward slashes; colum
 from __future__ import annotations
 
 import os
-from typing import IO, Dict, Sequence
+from typing import IO, Any, Dict, Mapping, Optional, Sequence
 
 from ..results import FileResult, Finding
 
@@ -35,7 +35,7 @@ def command(kind: str, properties: Dict[str, object], message: str) -> str:
     return f"::{kind} {props}::{escape_data(message)}" if props else f"::{kind}::{escape_data(message)}"
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, figures: Any = None) -> str:
     span = finding.span
     properties: Dict[str, object] = {
         "file": _display_path(finding.path),
@@ -45,12 +45,18 @@ def annotation(finding: Finding) -> str:
         "endColumn": span.end_col + 1,
         "title": finding.code,
     }
-    return command("warning", properties, f"{finding.message}\n{finding.code} {finding.name}: {finding.url}")
+    label = f" {figures.label()}" if figures is not None else ""  # a profile's figures
+    return command("warning", properties, f"{finding.message}{label}\n{finding.code} {finding.name}: {finding.url}")
 
 
-def write_github(findings: Sequence[Finding], results: Sequence[FileResult], stream: IO[str]) -> None:
+def write_github(
+    findings: Sequence[Finding],
+    results: Sequence[FileResult],
+    stream: IO[str],
+    profile: Optional[Mapping[Finding, Any]] = None,
+) -> None:
     for finding in findings:
-        stream.write(annotation(finding) + "\n")
+        stream.write(annotation(finding, (profile or {}).get(finding)) + "\n")
     for result in results:
         if result.error:
             stream.write(command("error", {"file": _display_path(result.path), "title": "bytelint"}, result.error) + "\n")

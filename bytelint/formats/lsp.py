@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Optional, Sequence
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..results import Edit, FileResult, Finding, Fix, Span
 from ..source import utf16_col
 
 SOURCE = "bytelint"
 SEVERITY_WARNING = 2  # DiagnosticSeverity.Warning: a slow pattern, not a bug
+SEVERITY_HINT = 4  # DiagnosticSeverity.Hint: a slow pattern in code a profile shows is cold
 UTF16, UTF8, UTF32 = "utf-16", "utf-8", "utf-32"
 
 
@@ -80,17 +81,24 @@ def fix_data(fix: Optional[Fix], lines: Sequence[str], encoding: str = UTF16) ->
     }
 
 
-def diagnostic(finding: Finding, lines: Sequence[str], encoding: str = UTF16) -> Dict[str, Any]:
-    """One LSP ``Diagnostic``; the fix (as ``TextEdit``s) travels in ``data``."""
-    return {
+def diagnostic(
+    finding: Finding, lines: Sequence[str], encoding: str = UTF16, figures: Any = None, cold: bool = False
+) -> Dict[str, Any]:
+    """One LSP ``Diagnostic``; the fix (as ``TextEdit``s) travels in ``data``, and so do the
+    figures of a profile (``bytelint/profile.py``) when there is one. ``cold``: a Hint, not a
+    Warning (the language server's treatment of code a profile shows is cold)."""
+    result = {
         "range": lsp_range(finding.span, lines, encoding),
-        "severity": SEVERITY_WARNING,
+        "severity": SEVERITY_HINT if cold else SEVERITY_WARNING,
         "code": finding.code,
         "codeDescription": {"href": finding.url},
         "source": SOURCE,
         "message": finding.message,
         "data": {"name": finding.name, "fix": fix_data(finding.fix, lines, encoding)},
     }
+    if figures is not None:
+        result["data"]["profile"] = figures.to_dict()
+    return result
 
 
 def path_uri(path: str) -> str:
@@ -100,17 +108,22 @@ def path_uri(path: str) -> str:
 
 
 def write_lsp(
-    results: Sequence[FileResult], stream: IO[str], lines_for: Callable[[str], Sequence[str]], encoding: str = UTF16
+    results: Sequence[FileResult],
+    stream: IO[str],
+    lines_for: Callable[[str], Sequence[str]],
+    encoding: str = UTF16,
+    profile: Optional[Mapping[Finding, Any]] = None,
 ) -> None:
     """Per linted file, the ``textDocument/publishDiagnostics`` parameters (files without
-    findings get an empty list, which clears an editor's stale diagnostics)."""
+    findings get an empty list, which clears an editor's stale diagnostics). ``profile``: the
+    figures of each finding, carried in ``data.profile``."""
     payload: List[Dict[str, Any]] = []
     for result in results:
         lines = lines_for(result.path) if result.findings else ()
         payload.append(
             {
                 "uri": path_uri(result.path),
-                "diagnostics": [diagnostic(f, lines, encoding) for f in result.findings],
+                "diagnostics": [diagnostic(f, lines, encoding, (profile or {}).get(f)) for f in result.findings],
             }
         )
     json.dump(payload, stream, indent=2, ensure_ascii=False)

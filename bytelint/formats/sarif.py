@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional, Sequence
+from typing import IO, Any, Dict, List, Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from .. import __version__
@@ -81,7 +81,7 @@ def _fix(fix: Fix, location: Dict[str, str]) -> Dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: Dict[str, int], root: str) -> Dict[str, Any]:
+def _result(finding: Finding, index: Dict[str, int], root: str, figures: Any = None) -> Dict[str, Any]:
     location = artifact_uri(finding.path, root)
     result: Dict[str, Any] = {
         "ruleId": finding.code,
@@ -93,11 +93,18 @@ def _result(finding: Finding, index: Dict[str, int], root: str) -> Dict[str, Any
         result["ruleIndex"] = index[finding.code]
     if finding.fix is not None:
         result["fixes"] = [_fix(finding.fix, location)]
+    if figures is not None:  # profile-guided: SARIF's rank (0-100) is the estimated saving in %
+        result["rank"] = round(figures.saving * 100, 3)
+        result["properties"] = {"profile": figures.to_dict()}
     return result
 
 
 def sarif_log(
-    findings: Sequence[Finding], results: Sequence[FileResult], rules: Sequence[Any], root: Optional[str] = None
+    findings: Sequence[Finding],
+    results: Sequence[FileResult],
+    rules: Sequence[Any],
+    root: Optional[str] = None,
+    profile: Optional[Mapping[Finding, Any]] = None,
 ) -> Dict[str, Any]:
     root = os.path.abspath(root or os.getcwd())
     index = {rule.code: i for i, rule in enumerate(rules)}
@@ -131,12 +138,18 @@ def sarif_log(
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "invocations": [invocation],
-                "results": [_result(f, index, root) for f in findings],
+                "results": [_result(f, index, root, (profile or {}).get(f)) for f in findings],
             }
         ],
     }
 
 
-def write_sarif(findings: Sequence[Finding], results: Sequence[FileResult], stream: IO[str], rules: Sequence[Any]) -> None:
-    json.dump(sarif_log(findings, results, rules), stream, indent=2, ensure_ascii=False)
+def write_sarif(
+    findings: Sequence[Finding],
+    results: Sequence[FileResult],
+    stream: IO[str],
+    rules: Sequence[Any],
+    profile: Optional[Mapping[Finding, Any]] = None,
+) -> None:
+    json.dump(sarif_log(findings, results, rules, profile=profile), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -13,6 +13,10 @@ lsprotocol (the optional extra ``bytelint[lsp]``).
   the safe fixes the way ``bytelint fix`` does (each one proved before it is kept).
 - Configuration: the ``pyproject.toml`` nearest to each document, as ``bytelint check`` finds
   it (re-read when it changes); excluded files get no diagnostics, per-file-ignores apply.
+- Profile-guided (``bytelint/profile.py``): with a profile (``profile``/``min-share`` in the
+  configuration, or the client's ``initializationOptions`` / ``workspace/didChangeConfiguration``
+  settings ``{"bytelint": {"profile", "minShare"}}``), diagnostics carry its figures in
+  ``data.profile``, and those in code under ``minShare`` or absent from it are Hints.
 """
 
 from __future__ import annotations

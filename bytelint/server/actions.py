@@ -81,6 +81,14 @@ def reanchor(findings: Iterable[Finding], old_lines: Sequence[str], new_lines: S
     unchanged (a line the two texts have in common, as a line diff matches them) moves with that
     line; a finding on an edited or deleted line is dropped. Fixes are dropped too: edits made
     for the old text are not applied to the new one."""
+    return [moved for _, moved in reanchor_pairs(findings, old_lines, new_lines)]
+
+
+def reanchor_pairs(
+    findings: Iterable[Finding], old_lines: Sequence[str], new_lines: Sequence[str]
+) -> List[Tuple[Finding, Finding]]:
+    """``reanchor``, each carried finding paired with the finding it was (what is known about
+    the original, such as a profile's figures, goes with it)."""
     old = [line.rstrip("\r\n") for line in old_lines]
     new = [line.rstrip("\r\n") for line in new_lines]
     moved_to: Dict[int, int] = {}  # 0-based old line -> 0-based new line
@@ -88,7 +96,7 @@ def reanchor(findings: Iterable[Finding], old_lines: Sequence[str], new_lines: S
     for block in matcher.get_matching_blocks():
         for offset in range(block.size):
             moved_to[block.a + offset] = block.b + offset
-    moved: List[Finding] = []
+    moved: List[Tuple[Finding, Finding]] = []
     for finding in findings:
         span = finding.span
         index = moved_to.get(span.line - 1)
@@ -96,7 +104,7 @@ def reanchor(findings: Iterable[Finding], old_lines: Sequence[str], new_lines: S
             continue
         delta = index + 1 - span.line
         end_line = min(span.end_line + delta, len(new_lines) + 1)
-        moved.append(replace(finding, span=Span(span.line + delta, span.col, end_line, span.end_col), fix=None))
+        moved.append((finding, replace(finding, span=Span(span.line + delta, span.col, end_line, span.end_col), fix=None)))
     return moved
 
 

@@ -19,6 +19,7 @@ from lsprotocol.converters import get_converter
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from .. import profile as profiling
 from ..config import Config, ConfigError, find_pyproject, load_config
 from ..discovery import FileFinder
 from ..engine import lint_source
@@ -26,7 +27,7 @@ from ..formats import lsp as lsp_format
 from ..registry import known_codes
 from ..results import Finding
 from ..source import split_lines
-from .actions import noqa_edit, reanchor, safe_fix_findings, wants
+from .actions import noqa_edit, reanchor_pairs, safe_fix_findings, wants
 
 FIX_ALL_KIND = "source.fixAll.bytelint"
 CHANGE_DELAY = 0.3  # seconds of quiet after a change before linting (typing is not linted per key)
@@ -42,6 +43,7 @@ class DocumentState:
     good_version: Optional[int] = None
     good_lines: Tuple[str, ...] = ()
     good_findings: Tuple[Finding, ...] = ()
+    good_figures: Dict[Finding, Any] = field(default_factory=dict)  # a profile's, if any
     # What is published now, for which version, and whether it is carried over (stale).
     published_version: Optional[int] = None
     stale: bool = False
@@ -74,6 +76,58 @@ class ConfigCache:
         return cached[1]
 
 
+@dataclass
+class ProfileCache:
+    """Profiles by path, re-read when the file changes (a new profiling run)."""
+
+    entries: Dict[str, Tuple[Tuple[int, int], Any]] = field(default_factory=dict)
+
+    def load(self, path: str) -> "profiling.Profile":
+        try:
+            info = os.stat(path)
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = (0, -1)
+        cached = self.entries.get(path)
+        if cached is None or cached[0] != stamp:
+            try:
+                value: Any = profiling.load_profile(path)
+            except profiling.ProfileError as exc:
+                value = exc
+            cached = self.entries[path] = (stamp, value)
+        if isinstance(cached[1], profiling.ProfileError):
+            raise cached[1]
+        return cached[1]
+
+
+def profile_settings(options: Any) -> Dict[str, Any]:
+    """``profile`` and ``minShare`` (or ``min-share``) from initialization options or
+    ``workspace/didChangeConfiguration`` settings, flat or under ``bytelint``."""
+    if isinstance(options, dict) and isinstance(options.get("bytelint"), dict):
+        options = options["bytelint"]
+    if not isinstance(options, dict):
+        return {}
+    found: Dict[str, Any] = {}
+    if isinstance(options.get("profile"), str) and options["profile"]:
+        found["profile"] = options["profile"]
+    for key in ("minShare", "min-share", "min_share"):
+        if options.get(key) is not None:
+            found["min_share"] = profiling.parse_min_share(options[key], f"bytelint setting {key!r}")
+            break
+    return found
+
+
+def _graded(
+    profiles: ProfileCache, profile_path: str, text: str, path: str, findings: Sequence[Finding], config: Config, base: str
+) -> Tuple[Dict[Finding, Any], Optional[str]]:
+    """In the lint thread: the profile's figures of each finding, or the profile's problem."""
+    try:
+        loaded = profiles.load(profile_path)
+    except profiling.ProfileError as exc:
+        return {}, str(exc)
+    return profiling.annotate(loaded, {path: text}, findings, config.target_versions, base)[0], None
+
+
 def _encode(text: str) -> bytes:
     """The buffer as the bytes the file would hold (honouring a coding cookie)."""
     head = "".join(split_lines(text)[:2]).encode("utf-8", "surrogatepass")
@@ -95,6 +149,9 @@ class BytelintServer(LanguageServer):
         # One lint at a time, off the event loop: requests stay answered during a long lint.
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bytelint-lint")
         self.shown_errors: set = set()
+        # Profile-guided diagnostics: settings from the client (over [tool.bytelint]).
+        self.settings: Dict[str, Any] = {}
+        self.profiles = ProfileCache()
 
     # -- documents ------------------------------------------------------------------------
 
@@ -117,11 +174,33 @@ class BytelintServer(LanguageServer):
         try:
             return self.configs.for_path(path)
         except ConfigError as exc:
-            message = f"bytelint: {exc}"
-            if message not in self.shown_errors:
-                self.shown_errors.add(message)
-                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+            self.show_error(f"bytelint: {exc}")
             return None
+
+    def show_error(self, message: str) -> None:
+        if message not in self.shown_errors:
+            self.shown_errors.add(message)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+
+    def apply_settings(self, options: Any) -> None:
+        if options is None:  # a client that sends no settings keeps the ones it gave
+            return
+        try:
+            self.settings = profile_settings(options)
+        except profiling.ProfileError as exc:
+            self.settings = {}
+            self.show_error(f"bytelint: {exc}")
+
+    def profile_for(self, config: Config) -> Tuple[Optional[str], Optional[float]]:
+        """The profile to grade this document's diagnostics by (the client's setting, else
+        ``profile`` in [tool.bytelint]; relative to the workspace root) and the share under
+        which code is cold; (None, None) without one."""
+        path = self.settings.get("profile") or config.profile
+        if not path:
+            return None, None
+        if not os.path.isabs(path):
+            path = os.path.join(self.workspace.root_path or os.getcwd(), path)
+        return path, self.settings.get("min_share", config.min_share)
 
     def schedule(self, uri: str, delay: float = 0.0) -> None:
         state = self.states.setdefault(uri, DocumentState())
@@ -145,6 +224,16 @@ class BytelintServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self.pool, lint_source, _encode(text), path, config)
+        profile_path, min_share = self.profile_for(config)
+        figures: Dict[Finding, Any] = {}
+        if profile_path is not None and result.findings:
+            base = self.workspace.root_path or os.getcwd()
+            figures, trouble = await loop.run_in_executor(
+                self.pool, _graded, self.profiles, profile_path, text, path, result.findings, config, base
+            )
+            if trouble:  # diagnostics stay as without a profile; the user is told once
+                self.show_error(f"bytelint: {trouble}")
+                profile_path = None
         state = self.states.get(uri)
         if state is None or state.generation != generation:
             return  # the buffer changed meanwhile: a newer lint is on its way
@@ -152,10 +241,12 @@ class BytelintServer(LanguageServer):
         # An error (it does not compile, cannot be decoded) or checks skipped for this text.
         skipped = [n for n in result.notices if "checks skipped" in n] if not result.findings else []
         problem = result.error or "; ".join(skipped) or None
+        graded = (figures, min_share) if profile_path is not None else None
         if problem is None:
             state.good_version, state.good_lines, state.good_findings = version, lines, result.findings
+            state.good_figures = figures
             state.last_problem = None
-            self.publish(uri, version, result.findings, lines, stale=False)
+            self.publish(uri, version, result.findings, lines, stale=False, graded=graded)
             return
         # The text cannot be analysed (half-typed): carry the last good diagnostics over.
         if problem != state.last_problem:
@@ -165,17 +256,32 @@ class BytelintServer(LanguageServer):
             )
         carried: List[Finding] = []
         if state.good_findings:
-            carried = await loop.run_in_executor(self.pool, reanchor, state.good_findings, state.good_lines, lines)
+            pairs = await loop.run_in_executor(self.pool, reanchor_pairs, state.good_findings, state.good_lines, lines)
             if self.states.get(uri) is not state or state.generation != generation:
                 return
-        self.publish(uri, version, carried, lines, stale=True)
+            carried = [moved for _, moved in pairs]
+            if graded is not None:  # the figures of the text they were found in
+                graded = ({moved: state.good_figures[old] for old, moved in pairs if old in state.good_figures}, min_share)
+        self.publish(uri, version, carried, lines, stale=True, graded=graded)
 
-    def publish(self, uri: str, version: Optional[int], findings: Sequence[Finding], lines: Sequence[str], stale: bool) -> None:
+    def publish(
+        self,
+        uri: str,
+        version: Optional[int],
+        findings: Sequence[Finding],
+        lines: Sequence[str],
+        stale: bool,
+        graded: Optional[Tuple[Dict[Finding, Any], Optional[float]]] = None,
+    ) -> None:
+        """``graded``: a profile's figures by finding and the cold threshold; diagnostics in
+        code under it, or absent from the profile, are Hints instead of Warnings."""
         state = self.states.setdefault(uri, DocumentState())
         state.published_version, state.stale = version, stale
         diagnostics = []
         for finding in findings:
-            data = lsp_format.diagnostic(finding, lines, self.encoding)
+            figures = graded[0].get(finding) if graded else None
+            cold = graded is not None and profiling.is_cold(figures, graded[1])
+            data = lsp_format.diagnostic(finding, lines, self.encoding, figures, cold)
             if stale:
                 data["data"]["stale"] = True
             diagnostics.append(_converter.structure(data, types.Diagnostic))
@@ -306,6 +412,16 @@ def _encoding_of(data: bytes) -> str:
 
 def create_server() -> BytelintServer:
     server = BytelintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: BytelintServer, params: types.InitializeParams) -> None:
+        ls.apply_settings(params.initialization_options)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: BytelintServer, params: types.DidChangeConfigurationParams) -> None:
+        ls.shown_errors.clear()
+        ls.apply_settings(params.settings)
+        ls.relint_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BytelintServer, params: types.DidOpenTextDocumentParams) -> None:
