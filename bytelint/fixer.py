@@ -27,6 +27,7 @@ from .results import Edit, FileResult, Finding, Span
 from .source import SourceError, decode, split_lines
 
 MAX_ROUNDS = 32
+_HIDES = "the fix would hide"
 
 
 @dataclass
@@ -76,7 +77,8 @@ def _new_ranges(edits: Sequence[Edit]) -> List[Tuple[int, int]]:
         removed = edit.span.end_line - edit.span.line
         added = len(split_lines(edit.text))
         start = edit.span.line + delta
-        ranges.append((start - 1, start + max(added, 1)))
+        # the same margin as in the old text: the line before, and the line the edit ends on
+        ranges.append((start - 1, start + added))
         delta += added - removed
     return ranges
 
@@ -130,7 +132,7 @@ def _prove(text: str, candidate: str, edits: Sequence[Edit], path: str, encoding
         new = Counter(f.code for f in after.findings if f.code not in codes)
         hidden = sorted(code for code in old if new[code] < old[code])
         if hidden:
-            return f"the fix would hide {', '.join(hidden)} finding(s) without fixing them", None
+            return f"{_HIDES} {', '.join(hidden)} finding(s) without fixing them", None
     for finding in fixed:
         line = _mapped_line(finding.span.line, edits)
         if any(f.code == finding.code and f.span.line == line and f.message == finding.message for f in after.findings):
@@ -214,11 +216,17 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
         outcome.error = str(exc)
         return outcome
     text, encoding, bom = decoded.text, decoded.encoding, decoded.has_bom
-    rejected: set = set()
+    # Rejected fixes, by what and where they are in the original file (a finding with the same
+    # message elsewhere is another fix): the finding placed there and the reason.
+    rejected: Dict[Tuple[str, str, int], Tuple[Finding, str]] = {}
     history: List[List[Edit]] = []  # the edits applied so far, batch by batch
+
+    def key(finding: Finding) -> Tuple[str, str, int]:
+        return (finding.code, finding.message, _at_original(finding, history).span.line)
+
     for _round in range(MAX_ROUNDS):
         candidates = sorted(
-            (f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected),
+            (f for f in result.findings if _allowed(f, unsafe) and key(f) not in rejected),
             key=lambda f: -f.fix.priority,
         )
         if not candidates:
@@ -235,8 +243,7 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
             for finding in batch:
                 single = _try_group([finding], text, path, encoding, bom, config, result, rules)
                 if isinstance(single, str):
-                    outcome.failed.append((_at_original(finding, history), single))
-                    rejected.add((finding.code, finding.message))
+                    rejected[key(finding)] = (_at_original(finding, history), single)
                 elif single is not None:
                     passed.append((finding, single))
             if len(passed) > 1:
@@ -250,10 +257,15 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
             text, result = candidate, after
             outcome.applied.extend(_at_original(f, history) for f in group)
             history.append(edits)
-        elif not any(_allowed(f, unsafe) and (f.code, f.message) not in rejected for f in result.findings):
+            # A fix held back because it would hide another finding gets another chance once
+            # something was fixed (that finding may be gone now).
+            for held in [k for k, (_, reason) in rejected.items() if reason.startswith(_HIDES)]:
+                del rejected[held]
+        elif not any(_allowed(f, unsafe) and key(f) not in rejected for f in result.findings):
             break
+    outcome.failed.extend(rejected.values())
     # Proof 4: the fixers, run again on the result, change nothing.
-    leftover = [f for f in result.findings if _allowed(f, unsafe) and (f.code, f.message) not in rejected]
+    leftover = [f for f in result.findings if _allowed(f, unsafe) and key(f) not in rejected]
     for finding in leftover:
         outcome.failed.append((_at_original(finding, history), "fixes did not reach a fixed point"))
     outcome.remaining = result

@@ -181,3 +181,100 @@ def test_fix_command_and_diff(tmp_path):
     assert "Fixed" in proc.stdout and path.read_text() == FIXED
     proc = subprocess.run([exe, "fix", "--diff", "--unsafe-fixes", *base[1:], str(path)], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+# Each fixer's safe/unsafe decision (see the rules' "Fix safety" docs): (code, source, target,
+# True = safe fix, False = unsafe fix, None = no fix offered).
+SAFETY = [
+    # BL302/BL303: safe only when the receiver is certainly a dict
+    ("BL302", "def f():\n    d = {1: 2}\n    for k, _ in d.items():\n        print(k)\n", None, True),
+    ("BL302", "def f():\n    d = {k: k for k in 'ab'}\n    for _, v in d.items():\n        print(v)\n", None, True),
+    ("BL302", "def f(d):\n    for k, _ in d.items():\n        print(k)\n", None, False),
+    ("BL302", "def f():\n    d = dict()\n    for k, _ in d.items():\n        print(k)\n", None, False),
+    ("BL302", "def f(e):\n    d = {1: 2}\n    if e:\n        d = e\n    for k, _ in d.items():\n        print(k)\n", None, False),
+    ("BL302", "def f():\n    d = {1: 2}\n    def g():\n        nonlocal d\n        d = None\n    for k, _ in d.items():\n        print(k)\n", None, False),
+    ("BL302", "def f():\n    d = {1: 2}\n    for k, _ in d.items():\n        print(k, locals())\n", None, False),
+    ("BL302", "d = {1: 2}\nfor k, _ in d.items():\n    print(k)\n", None, False),
+    ("BL303", "def f(ks):\n    d = {'a': 1}\n    return [k for k in ks if k in d.keys()]\n", None, True),
+    ("BL303", "def f(ks, d):\n    return [k for k in ks if k in d.keys()]\n", None, False),
+    ("BL303", "def f(ks):\n    d = {'a': 1}\n    del d\n    d = {}\n    return [k for k in ks if k in d.keys()]\n", None, False),
+    # BL309: safe only for a literal separator
+    ("BL309", "def f(xs):\n    return ', '.join(x.strip() for x in xs)\n", None, True),
+    ("BL309", "def f(xs, sep):\n    return sep.join(x.strip() for x in xs)\n", None, False),
+    ("BL309", "async def f(xs, g):\n    return ''.join(await g(x) for x in xs)\n", None, None),
+    # BL304: safe only on inlined comprehensions, a literal container and nothing to observe it
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n", "py312", True),
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n", "py39", False),
+    ("BL304", "def f(xs):\n    out = list()\n    for x in xs:\n        out.append(x * 2)\n    return out\n", "py312", False),
+    ("BL304", "def f(xs):\n    s = set()\n    for x in xs:\n        s.add(x * 2)\n    return s\n", "py312", False),
+    ("BL304", "def f(xs, c):\n    with c:\n        out = []\n        for x in xs:\n            out.append(x * 2)\n    return out\n", "py312", False),
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out, lambda: out\n", "py312", False),
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out, vars()\n", "py312", False),
+    ("BL304", "out = []\nfor x in range(1000):\n    out.append(x * 2)\n", "py312", False),
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(super().g(x))\n    return out\n", "py39", None),
+    # BL202: safe only when evaluating the arguments can neither run code nor fail
+    ("BL202", "def f(pairs):\n    for a, b in pairs:\n        print('{} = {}'.format(a, b))\n", None, True),
+    ("BL202", "def f(pairs, sep):\n    for a in pairs:\n        print('%s%s' % (a, sep))\n", "py39", True),
+    ("BL202", "def f(pairs):\n    for a in pairs:\n        print('{} = {}'.format(a, a.name))\n", None, False),
+    ("BL202", "G = 1\n\ndef f(pairs):\n    for a in pairs:\n        print('{} = {}'.format(a, G))\n", None, False),
+    ("BL202", "def f(pairs):\n    for a in pairs:\n        print('{1} = {0}'.format(a.x, a.y))\n", None, None),
+    ("BL202", "def f(pairs):\n    for a in pairs:\n        print('{}'.format(a, a.y))\n", None, None),
+    ("BL202", 'def f(pairs):\n    for a in pairs:\n        print("{}".format(a["k"]))\n', None, None),
+    # always unsafe, or not offered
+    ("BL301", "def f(xs):\n    for x in list(xs):\n        print(x)\n", None, False),
+    ("BL307", "def f(xs):\n    return sorted(xs)[0]\n", None, False),
+    ("BL307", "def f(xs, min):\n    return sorted(xs)[0]\n", None, None),
+    ("BL307", "def max(xs):\n    return 0\n\ndef f(xs):\n    return sorted(xs)[-1]\n", None, None),
+    ("BL401", "def f(rows):\n    for r in rows:\n        x = dict()\n", "py39", False),
+    ("BL401", "def f(rows):\n    for r in rows:\n        print(f'{dict()}')\n", "py39", None),
+    ("BL305", "def f(root):\n    q = [root]\n    while q:\n        print(q.pop(0))\n", None, False),
+    ("BL305", "def f(root):\n    q = [root]\n    while q:\n        print(q.pop(0))\n    return q\n", None, None),
+    ("BL305", "def f(q):\n    while q:\n        print(q.pop(0))\n", None, None),
+    ("BL306", "def f(xs, ys):\n    ok = list(ys)\n    return [x for x in xs if x in ok]\n", None, False),
+    ("BL306", "def f(xs, ys):\n    ok = list(ys)\n    return [x for x in xs if x in ok], ok[0]\n", None, None),
+    ("BL308", "def f(xs):\n    return sum(xs, [])\n", None, False),
+    ("BL105", "def f(xs):\n    for x in xs:\n        import os\n        print(os.sep)\n", None, False),
+    ("BL105", "def f(xs):\n    for x in xs:\n        print(os.sep)\n        import os\n", None, None),
+    ("BL203", "import re\n\ndef f(xs):\n    return [re.sub('a', 'b', x, flags=re.I) for x in xs]\n", None, False),
+    ("BL203", "import re\n\ndef f(xs, flags):\n    return [re.sub('a', 'b', x, flags=flags) for x in xs]\n", None, None),
+    ("BL402", "def f(xs, a, b):\n    for x in xs:\n        if x in (a, b):\n            print(x)\n", None, False),
+]
+
+
+@pytest.mark.parametrize("code, source, target, safe", SAFETY, ids=[f"{c[0]}-{i}" for i, c in enumerate(SAFETY)])
+def test_fix_safety_decisions(code, source, target, safe):
+    from bytelint.engine import lint_source
+
+    config = Config(select=(code,), target_versions=targets(target), preview=True)
+    found = [f for f in lint_source(source.encode(), "f.py", config).findings if f.code == code]
+    assert found, f"{code} did not fire"
+    fixes = {None if f.fix is None else f.fix.safe for f in found}
+    assert fixes == {safe}, [(f.message, f.fix) for f in found]
+    if safe is not None:
+        outcome = fix_source(source.encode(), "f.py", config, unsafe=not safe)
+        assert outcome.failed == [] and outcome.fixed is not None, outcome.failed
+
+
+def _run(source: str, call: str):
+    namespace: dict = {"__name__": "fixed"}
+    exec(compile(source, "fixed.py", "exec"), namespace)
+    return namespace["f"](*call)
+
+
+# Safe fixes keep behaviour: the fixed code computes the same on sample inputs.
+SAME_RESULT = [
+    ("BL302", "def f(xs):\n    d = {x: x * 2 for x in xs}\n    t = 0\n    for _, v in d.items():\n        t += v\n    return t\n", None, ([1, 2, 3],)),
+    ("BL303", "def f(ks):\n    d = {'a': 1, 'b': 2}\n    return [k for k in ks if k in d.keys()]\n", None, (["a", "c", "b"],)),
+    ("BL309", "def f(xs):\n    return '-'.join(x.strip() for x in xs if x)\n", None, ([" a", "", "b "],)),
+    ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        if x % 2:\n            out.append(x * 2)\n    return out\n", "py312", ([1, 2, 3],)),
+    ("BL202", "def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('{!r} = {} {{}}'.format(a, b))\n    return out\n", None, ([("x", 1.5)],)),
+    ("BL202", "def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('%s=%r 100%%' % (a, b))\n    return out\n", "py39", ([("x", "y")],)),
+]
+
+
+@pytest.mark.parametrize("code, source, target, args", SAME_RESULT, ids=[c[0] for c in SAME_RESULT])
+def test_safe_fixes_compute_the_same(code, source, target, args):
+    config = Config(select=(code,), target_versions=targets(target), preview=True)
+    outcome = fix_source(source.encode(), "f.py", config)  # safe fixes only
+    assert outcome.fixed is not None and outcome.failed == []
+    assert _run(outcome.fixed.decode(), args) == _run(source, args)
