@@ -46,6 +46,11 @@ class ColumnMap:
         # mapping each byte offset to a code-point offset
         self._tables: Dict[int, object] = {}
 
+    @property
+    def raw_lines(self) -> Sequence[str]:
+        """The decoded source lines the map was made from."""
+        return self._raw_lines
+
     def _table(self, lineno: int):
         table = self._tables.get(lineno, _MISSING)
         if table is not _MISSING:
