@@ -204,6 +204,11 @@ def perflint_messages(bin_dir: Path) -> str:
 # --- Measuring --------------------------------------------------------------------------------
 
 
+# Every tool runs as a user runs it: with its modules' bytecode caches (the first repeat writes
+# them if a setting like PYTHONDONTWRITEBYTECODE kept them from being written before).
+RUN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+
+
 def measure(cmd: Sequence[str], cwd: Path, repeat: int, before=None) -> Dict[str, object]:
     runs = []
     for _ in range(repeat):
@@ -211,7 +216,10 @@ def measure(cmd: Sequence[str], cwd: Path, repeat: int, before=None) -> Dict[str
             before()
         out = WORK / "last-output.txt"
         proc = subprocess.run(
-            [sys.executable, "-c", WRAPPER, json.dumps([list(cmd), str(cwd), str(out)])], capture_output=True, text=True
+            [sys.executable, "-c", WRAPPER, json.dumps([list(cmd), str(cwd), str(out)])],
+            capture_output=True,
+            text=True,
+            env=RUN_ENV,
         )
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)

@@ -140,6 +140,7 @@ def settings_key(config: Any, selected: Iterable[str]) -> str:
         list(config.ignore),
         None if config.cli_select is None else list(config.cli_select),
         list(config.cli_ignore),
+        bool(config.fix_edits),
     ]
     text = json.dumps(data, sort_keys=True, default=str)
     return blake2b(text.encode(), digest_size=16).hexdigest()

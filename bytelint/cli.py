@@ -5,6 +5,7 @@ Exit status: 0 no findings, 1 findings, 2 usage, configuration or per-file error
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -12,9 +13,9 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__, fixreport, output
+from . import __version__, fixreport, output, profile
 from . import cache as result_cache
-from .config import OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, with_cli
+from .config import FORMATS_WITH_EDITS, OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, with_cli
 from .discovery import FileFinder
 from .registry import all_rules, known_codes, selected_codes, use_manifest_cache
 from .results import FileResult
@@ -103,6 +104,8 @@ _OPTIONS = [
 @click.option("--show-fixes", is_flag=True, help="List the findings that were fixed.")
 @click.option("--no-cache", is_flag=True, help="Lint every file, neither reading nor writing the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Results cache directory (default: BYTELINT_CACHE_DIR, else .bytelint_cache at the project root).")
+@click.option("--profile", "profile_path", metavar="FILE", help="A cProfile/pstats file or collapsed stacks (py-spy --format raw, austin): show each finding's share of the time, order by estimated saving.")
+@click.option("--min-share", metavar="PERCENT", help="With --profile: hide findings in code under this share of the profile's time, e.g. 1% (code absent from the profile counts as 0%).")
 def check(
     paths: Tuple[str, ...],
     select: Tuple[str, ...],
@@ -127,6 +130,8 @@ def check(
     stdin_filename: Optional[str] = None,
     no_cache: bool = False,
     cache_dir: Optional[str] = None,
+    profile_path: Optional[str] = None,
+    min_share: Optional[str] = None,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory; `-`: standard input)."""
     paths = paths or (".",)
@@ -160,6 +165,7 @@ def check(
             extend_exclude=(config.extend_exclude + _split_patterns(extend_exclude)) if extend_exclude else None,
             file_timeout=file_timeout,
         )
+        loaded, threshold = _load_profile(config, profile_path, min_share)
     except ConfigError as exc:
         click.echo(f"bytelint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -179,6 +185,8 @@ def check(
         )
 
     fixing = fix or diff
+    if not fixing:  # the text edits of fixes are rendered only for the formats that print them
+        config = dataclasses.replace(config, fix_edits=config.output_format in FORMATS_WITH_EDITS)
     if fixing:
         from .fixer import fix_paths
 
@@ -194,6 +202,10 @@ def check(
         if progress:
             progress.close()
     findings = [f for r in results for f in r.findings]
+    ranked = None
+    if loaded is not None and not diff:
+        ranked = _rank(loaded, threshold, results, findings, sources, config, quiet)
+        findings, results = ranked.findings, ranked.results
 
     if diff:
         changed = [o for o in outcomes if o.changed]
@@ -207,7 +219,7 @@ def check(
 
     stdout = click.get_text_stream("stdout")
     fmt = config.output_format
-    output.write_findings(fmt, findings, results, stdout, sources=sources)
+    output.write_findings(fmt, findings, results, stdout, sources=sources, profile=ranked.figures if ranked else None)
 
     for result in results:
         if result.error:
@@ -219,7 +231,8 @@ def check(
     if fmt in ("text", "full", "concise") and not quiet:
         if findings and fmt != "full":  # full ends each finding with a blank line
             click.echo("")
-        click.echo(output.summary_line(findings, results))
+        hidden = [profile.hidden_note(ranked.hidden, threshold)] if ranked and ranked.hidden else []
+        click.echo(output.summary_line(findings, results, extra=hidden))
         if fixing:
             click.echo(fixreport.fix_summary(outcomes, unsafe_fixes))
         else:
@@ -237,6 +250,29 @@ def check(
     if findings and not exit_zero and not diff:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _load_profile(config: Config, path: Optional[str], min_share: Optional[str]):
+    """The profile to rank findings by (--profile, else `profile` in the configuration) and the
+    share under which findings are hidden; a problem with either is a usage error."""
+    try:
+        threshold = profile.parse_min_share(min_share) if min_share is not None else config.min_share
+        path = path or config.profile
+        if min_share is not None and not path:
+            raise ConfigError("--min-share needs a profile (--profile FILE, or `profile` in [tool.bytelint])")
+        return (profile.load_profile(path) if path else None), threshold
+    except profile.ProfileError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _rank(loaded, threshold, results, findings, sources, config: Config, quiet: bool):
+    from .formats.sources import SourceLines
+
+    lines_for = SourceLines(sources)
+    ranked = profile.rank(loaded, results, lambda p: "".join(lines_for(p)), config.target_versions, threshold)
+    if findings and not ranked.matched_files and not quiet:
+        click.echo(f"bytelint: warning: the profile {loaded.path} names none of the files with findings (compare its paths with theirs)", err=True)
+    return ranked
 
 
 def _check_stdin_usage(paths: Sequence[str], use_stdin: bool, stdin_filename: Optional[str], fixing: bool) -> None:

@@ -173,7 +173,7 @@ class _Unsupported(Exception):
     pass
 
 
-def _rebuild(node: cst.CSTNode, on_path: Set[int], values: Dict[int, Any]) -> Any:
+def rebuild(node: cst.CSTNode, on_path: Set[int], values: Dict[int, Any]) -> Any:
     """``node`` with the targets below it replaced (``values``, by id), as the transform that
     replaces them gives it, rebuilding only the nodes on the way to a target."""
     if id(node) in values:
@@ -183,14 +183,14 @@ def _rebuild(node: cst.CSTNode, on_path: Set[int], values: Dict[int, Any]) -> An
         value = getattr(node, field.name)
         if isinstance(value, cst.CSTNode):
             if id(value) in on_path:
-                new = _rebuild(value, on_path, values)
+                new = rebuild(value, on_path, values)
                 if not isinstance(new, cst.CSTNode):
                     raise _Unsupported  # a sentinel for a single child: leave it to libcst
                 changes[field.name] = new
         elif isinstance(value, (tuple, list)) and any(id(item) in on_path for item in value):
             items: List[Any] = []
             for item in value:
-                new = _rebuild(item, on_path, values) if id(item) in on_path else item
+                new = rebuild(item, on_path, values) if id(item) in on_path else item
                 if isinstance(new, cst.FlattenSentinel):
                     items.extend(new.nodes)
                 elif isinstance(new, cst.CSTNode):
@@ -250,7 +250,7 @@ def replaced_text(
     if isinstance(targets, Mapping):  # rebuild only the nodes on the way to the targets
         values = {id(k): v for k, v in targets.items()}
         try:
-            replaced = _rebuild(unit, {id(n) for p in paths for n in p[unit_index:]}, values)
+            replaced = rebuild(unit, {id(n) for p in paths for n in p[unit_index:]}, values)
         except _Unsupported:
             replaced = None
     if replaced is None:

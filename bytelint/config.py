@@ -59,10 +59,20 @@ class Config:
     output_format: str = "text"
     # Seconds one file may take (lint or fix) before it is skipped with an error; 0: no limit.
     file_timeout: float = 60.0
+    # Profile-guided linting (bytelint/profile.py): the profile file (absolute, or relative to
+    # the current directory) and the share of its time under which findings are cold (0..1).
+    profile: Optional[str] = None
+    min_share: Optional[float] = None
+    # Render each fix's text edits (fixing, and the formats that print them). Off, a finding
+    # still says whether a fix is offered, whether it is safe and what it does.
+    fix_edits: bool = True
     # Where relative patterns are anchored, and which file the settings came from.
     root: str = "."
     source: Optional[str] = None
 
+
+# Output formats that print the text edits of fixes.
+FORMATS_WITH_EDITS = frozenset({"json", "json-lines", "lsp", "sarif"})
 
 # key in pyproject -> (attribute, kind)
 _KEYS: Dict[str, Tuple[str, str]] = {
@@ -77,6 +87,8 @@ _KEYS: Dict[str, Tuple[str, str]] = {
     "preview": ("preview", "bool"),
     "output-format": ("output_format", "format"),
     "file-timeout": ("file_timeout", "seconds"),
+    "profile": ("profile", "path"),
+    "min-share": ("min_share", "share"),
 }
 
 
@@ -138,6 +150,8 @@ def config_from_table(data: Mapping[str, Any], pyproject: Path, known_codes: Ite
             raise ConfigError(f"{where}: unknown key '{key}'{suggestion}; known keys: {allowed}")
         attribute, kind = _KEYS[key]
         values[attribute] = _convert(where, key, kind, value, known_codes)
+    if values.get("profile"):  # relative to the pyproject.toml, as excludes are
+        values["profile"] = os.path.join(str(pyproject.parent), values["profile"])
     return Config(**values)
 
 
@@ -157,6 +171,17 @@ def _convert(where: str, key: str, kind: str, value: Any, known_codes: Sequence[
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
             raise ConfigError(f"{where}: '{key}' must be a number of seconds (0: no limit), not {_show(value)}")
         return float(value)
+    if kind == "path":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: '{key}' must be a file path, not {_show(value)}")
+        return value
+    if kind == "share":
+        from .profile import ProfileError, parse_min_share
+
+        try:
+            return parse_min_share(value, f"'{key}'")
+        except ProfileError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if kind == "format":
         if value not in OUTPUT_FORMATS:
             raise ConfigError(

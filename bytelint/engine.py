@@ -13,6 +13,7 @@ Pipeline per file, cheapest first:
 
 from __future__ import annotations
 
+import bisect
 import gc
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
@@ -98,18 +99,47 @@ class NodeContext:
         return self.ancestors[-1] if self.ancestors else None
 
 
+def _touches(lines: Sequence[int], first: int, last: int) -> bool:
+    """Does the sorted ``lines`` hold a line in ``first``..``last``?"""
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
+
+
 class _Walker:
-    def __init__(self, ctx: NodeContext, dispatch: Dict[type, List[Tuple[Rule, Any]]]) -> None:
+    """Calls the rules' ``check`` on the nodes of their types. With ``wanted`` (the sorted
+    region lines that some rule's evidence points at), a subtree that holds none of them is not
+    entered, and a rule is only asked about nodes that hold a line of its own evidence: a rule
+    finds nothing where its bytecode half found nothing."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        dispatch: Dict[type, List[Tuple[Rule, Any, Optional[List[int]]]]],
+        positions: Any = None,
+        wanted: Optional[List[int]] = None,
+    ) -> None:
         self.ctx = ctx
         self.dispatch = dispatch
+        self.positions = positions
+        self.wanted = wanted
         self.reports: List[Tuple[Rule, Report, Span]] = []
         self.paths: Dict[int, Tuple[cst.CSTNode, ...]] = {}  # id(report) -> module..node, for fixes
 
-    def enter(self, node: cst.CSTNode) -> None:
+    def enter(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
+        wanted = self.wanted
+        first = last = 0
+        if wanted is not None:
+            position = self.positions.get(id(node))
+            if position is not None:
+                first, last = position[0], position[2]
+                if not _touches(wanted, first, last):
+                    return False
         handlers = self.dispatch.get(type(node))
         if handlers:
-            for rule, evidence in handlers:
+            for rule, evidence, lines in handlers:
+                if lines is not None and last and not _touches(lines, first, last):
+                    continue
                 for report in rule.check(node, ctx, evidence):
                     self.reports.append((rule, report, report.span or ctx.span(report.node)))
                     if report.fix is not None:
@@ -120,6 +150,7 @@ class _Walker:
         elif isinstance(node, LOOP_TYPES):
             ctx.scopes[-1][2].append(node)
         ctx.ancestors.append(node)
+        return True
 
     def leave(self, node: cst.CSTNode) -> None:
         ctx = self.ctx
@@ -170,27 +201,34 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         return _without_bytecode(path, text, compiled)
 
     file = FileContext(path=path, source=text, code=compiled.code, config=config)
-    dispatch: Dict[type, List[Tuple[Rule, Any]]] = {}
+    dispatch: Dict[type, List[Tuple[Rule, Any, Optional[List[int]]]]] = {}
     for rule in rules:
         if suppressions.file and suppression._covers(suppressions.file, rule.code):
+            continue
+        if rule.requires_names and rule.requires_names.isdisjoint(file.bytecode.names):
             continue
         evidence = rule.evidence(file)
         if not evidence:
             continue
+        lines_of = getattr(evidence, "lines", None)
+        lines = sorted(set(lines_of())) if lines_of is not None else None
         for node_type in rule.node_types:
-            dispatch.setdefault(node_type, []).append((rule, evidence))
+            dispatch.setdefault(node_type, []).append((rule, evidence, lines))
     if not dispatch:
         return FileResult(path)
 
     whole = False
+    prune = True  # every rule says which lines its evidence points at
     wanted: set = set()
     for entries in dispatch.values():
-        for rule, evidence in entries:
-            lines = getattr(evidence, "lines", None)
-            if rule.needs_module or lines is None:
-                whole = True
+        for rule, evidence, lines in entries:
+            if lines is None:
+                whole, prune = True, False
             else:
-                wanted.update(lines())
+                wanted.update(lines)
+                if rule.needs_module:
+                    whole = True
+    sorted_wanted = sorted(wanted)
     total = len(text.lines)
     if whole:
         spans = [(1, total)]
@@ -218,10 +256,18 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
             positions = codegen.positions(module)
             ctx = NodeContext(file, positions, line_offset=first - 1)
             ctx.scopes.append((module, "module", []))
-            walker = _Walker(ctx, dispatch)
+            offset = first - 1
+            region_dispatch = {
+                node_type: [(r, e, [n - offset for n in lines] if lines is not None else None) for r, e, lines in entries]
+                for node_type, entries in dispatch.items()
+            }
+            walker = _Walker(ctx, region_dispatch, positions, [n - offset for n in sorted_wanted] if prune else None)
             tree.walk(module, walker.enter, walker.leave)
             for rule, report, span in walker.reports:
-                fix = _fix_of(report, module, region_text, first, positions, walker.paths.get(id(report)))
+                if config.fix_edits:
+                    fix = _fix_of(report, module, region_text, first, positions, walker.paths.get(id(report)))
+                else:
+                    fix = _fix_offered(report)
                 reports.append((rule, report, span, fix))
             if (first, last) == (1, total):
                 break
@@ -255,6 +301,14 @@ class _Replace(cst.CSTTransformer):
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         return self.replacements.get(id(original_node), updated_node)
+
+
+def _fix_offered(report: Report) -> Optional[Fix]:
+    """The report's fix without its text edits (``Config.fix_edits`` off)."""
+    spec = report.fix
+    if spec is None or not spec.replacements:
+        return None
+    return Fix(edits=(), safe=spec.safe, description=spec.description, priority=spec.priority)
 
 
 def _fix_of(

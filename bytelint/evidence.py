@@ -243,6 +243,12 @@ def work_weight(loop: Optional[Loop]) -> int:
 from .bytecode import NameClass  # noqa: E402  (appended section)
 
 
+def units_naming(units: Iterable[CodeUnit], names) -> List[CodeUnit]:
+    """The code units that refer to one of ``names`` (a global, builtin or attribute: their
+    ``co_names``). A rule looking for a call of one of them can skip the rest undecoded."""
+    return [unit for unit in units if not names.isdisjoint(unit.code.co_names)]
+
+
 def all_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Iterator[Site]:
     """Instructions of ``kinds`` anywhere; ``Site.loop`` is the hot loop running them, or None."""
     kinds = frozenset(kinds)

@@ -4,9 +4,12 @@ everything else survive."""
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Optional, Set
+from typing import Callable, Dict, Iterable, List, Optional, Set
 
 import libcst as cst
+
+from . import codegen, tree
+from .bytecode import Kind
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -35,6 +38,30 @@ def names_in(node: cst.CSTNode) -> Set[str]:
     visitor = _Names()
     node.visit(visitor)
     return visitor.names
+
+
+_VARIABLE_KINDS = frozenset(
+    {Kind.FAST_LOAD, Kind.FAST_STORE, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.NAME_LOAD, Kind.NAME_STORE,
+     Kind.DEREF_LOAD, Kind.DEREF_STORE, Kind.CLOSURE_LOAD, Kind.DELETE}
+)
+
+
+def scope_names(unit) -> Set[str]:
+    """Every variable name the compiled scope ``unit`` and the code nested in it use: its
+    locals, cells and free variables, and the global or builtin names they load or store.
+    For picking a fresh local this equals ``names_in`` of the scope's tree (attribute and
+    keyword names are not variables), without walking the tree."""
+    names: Set[str] = set()
+    stack = [unit]
+    while stack:
+        current = stack.pop()
+        code = current.code
+        names.update(code.co_varnames, code.co_cellvars, code.co_freevars)
+        for instr in current.instrs:
+            if instr.kind in _VARIABLE_KINDS and isinstance(instr.name, str):
+                names.add(instr.name)
+        stack.extend(current.children)
+    return names
 
 
 def fresh_name(preferred: str, taken: Iterable[str]) -> str:
@@ -124,11 +151,57 @@ def replace_reads(
     node: cst.CSTNode, match: Callable[[cst.BaseExpression], Optional[cst.BaseExpression]]
 ) -> "tuple[cst.CSTNode, int]":
     """Replace variable reads (names or attribute chains) for which ``match`` returns a new
-    expression, outside nested functions, classes and lambdas. Returns (new node, count)."""
-    finder = _NonExpressionNames()
-    node.visit(finder)
-    transformer = _ReplaceReads(match, finder.excluded)
-    return node.visit(transformer), transformer.count
+    expression, outside nested functions, classes and lambdas. Returns (new node, count).
+
+    The same result as running ``_ReplaceReads`` (after ``_NonExpressionNames``) over ``node``,
+    computed with one read-only walk and then rebuilding only the nodes on the way to a
+    replaced read (a loop body is mostly left as it is)."""
+    excluded: Set[int] = set()
+    found: Dict[int, cst.CSTNode] = {}
+    on_path: Set[int] = set()
+    ancestors: List[cst.CSTNode] = []
+    count = 0
+
+    def visit(current: cst.CSTNode) -> None:
+        nonlocal count
+        if isinstance(current, _NESTED_SCOPES):
+            return  # nothing inside a nested scope is replaced
+        exclude = _EXCLUDED_CHILD.get(type(current))
+        if exclude is not None:
+            child = getattr(current, exclude)
+            if isinstance(child, cst.Name):
+                excluded.add(id(child))
+        ancestors.append(current)
+        for child in tree.children(current):
+            visit(child)
+        ancestors.pop()
+        if isinstance(current, (cst.Name, cst.Attribute)) and id(current) not in excluded:
+            replacement = match(current)
+            if replacement is not None:
+                count += 1
+                found[id(current)] = replacement.with_changes(lpar=current.lpar, rpar=current.rpar)
+                on_path.update(id(a) for a in ancestors)
+                on_path.add(id(current))
+
+    visit(node)
+    if not found:
+        return node, 0
+    return codegen.rebuild(node, on_path, found), count
+
+
+# node type -> its field holding a Name that is not a variable read (see _NonExpressionNames)
+_EXCLUDED_CHILD: Dict[type, str] = {
+    cst.Attribute: "attr",
+    cst.Arg: "keyword",
+    cst.Param: "name",
+    cst.FunctionDef: "name",
+    cst.ClassDef: "name",
+    cst.ImportAlias: "name",
+    cst.AsName: "name",
+    cst.NameItem: "name",
+    cst.AssignTarget: "target",
+    cst.AugAssign: "target",
+}
 
 
 def hoist_before(loop: cst.BaseStatement, new_loop: cst.BaseStatement, bindings: Dict[str, str]) -> cst.FlattenSentinel:
@@ -160,3 +233,4 @@ def chain_of(node: cst.BaseExpression) -> Optional[str]:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
+

@@ -20,7 +20,7 @@ import inspect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, ClassVar, Dict, FrozenSet, Iterable, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -98,6 +98,9 @@ class Rule:
     # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
     # lines it points at.
     needs_module: ClassVar[bool] = False
+    # Names (globals, builtins or attributes) the pattern cannot do without: when no code
+    # object of a module refers to any of them, the engine skips the rule's bytecode half.
+    requires_names: ClassVar[FrozenSet[str]] = frozenset()
     fixable: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()

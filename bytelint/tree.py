@@ -67,8 +67,10 @@ def _walked(cls: type) -> int:
 
 def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], None], leave: Callable[[cst.CSTNode], None]) -> None:
     """``enter`` and ``leave`` each node, children in between, in ``children`` order. (The same
-    walk as iterating ``children``, inlined: it runs over every node of every parsed region.)"""
-    enter(node)
+    walk as iterating ``children``, inlined: it runs over every node of every parsed region.)
+    When ``enter`` returns False, the node's children and its ``leave`` are skipped."""
+    if enter(node) is False:
+        return
     walked = _WALKED
     for name in _FIELDS.get(type(node)) or _fields(type(node)):
         value = getattr(node, name)

@@ -12,7 +12,7 @@ from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
 from bytelint.evidence import Site, SiteIndex, dense_sites, few_iterations, function_scope, iteration_weight, loop_depth, site_in_scope, work_weight
 from bytelint.versions import describe
-from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, names_in, replace_reads
+from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, replace_reads, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _ROOTS = (Kind.GLOBAL_LOAD, Kind.FAST_LOAD)
@@ -240,16 +240,15 @@ class AttributeLookupInLoop(Rule):
                     f"attribute loads of {chain} inside the compiled loop body: {lookups} per iteration",
                     f"iteration weight {weight} (instructions; calls by what they call)",
                 ),
-                fix=_hoist(node, ctx, chain) if is_block_statement(ctx, node) else None,
+                fix=_hoist(node, ctx, chain, sites[0].owner) if is_block_statement(ctx, node) else None,
             )
 
 
-def _hoist(loop, ctx: NodeContext, chain: str) -> Optional[FixSpec]:
+def _hoist(loop, ctx: NodeContext, chain: str, owner) -> Optional[FixSpec]:
     """`name = a.b` before the loop, `name` for every read of `a.b` inside it. Unsafe: if the
     loop runs zero times the lookup still happens (and may raise), and code the loop calls could
     rebind the attribute."""
-    scope, _ = function_scope(ctx)
-    local = fresh_name(chain.rsplit(".", 1)[1], names_in(scope))
+    local = fresh_name(chain.rsplit(".", 1)[1], scope_names(owner))
 
     def match(expr):
         return cst.Name(local) if chain_of(expr) == chain else None

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bytelint.bytecode import Kind, NameClass
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, scope_matches
+from bytelint.evidence import Site, SiteIndex, function_scope, scope_matches, units_naming
 from bytelint.rule import Invalid, Report, Rule, Valid
 
 _NAME_LOADS = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
@@ -70,6 +70,7 @@ class BinCountOnes(Rule):
     summary = "bin(n).count('1') instead of int.bit_count() (Python 3.10+)"
     versions = ">=3.10"
     node_types = (cst.Call,)
+    requires_names = frozenset({"count"})
 
     VALID = (
         Valid("def f(n):\n    return n.bit_count()\n", target="py310"),
@@ -91,7 +92,7 @@ class BinCountOnes(Rule):
         if not all(namespace.classify("bin", v) is NameClass.BUILTIN for v in file.targets_for(self)):
             return SiteIndex(())
         sites: List[Site] = []
-        for unit in file.bytecode.units:
+        for unit in units_naming(file.bytecode.units, self.requires_names):
             instrs = unit.match_instrs
             if not any(i.kind in _NAME_LOADS and i.name == "bin" for i in instrs):
                 continue

@@ -10,7 +10,9 @@ from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import producer
 from bytelint.engine import NodeContext, FileContext
 from bytelint.evidence import Site, SiteIndex, body_effects, few_iterations, hot_sites, iteration_weight, span_with_parens
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.fixfacts import comprehensions_inlined, function_scope_of, in_place_of, keeps_comments, owner_unit, statement_of
+from bytelint.rewrites import fresh_name, names_in
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _DISPLAYS = (cst.List, cst.Tuple, cst.Set)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -72,10 +74,18 @@ class ConstantListRebuiltInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Hoisting the display as a tuple is always equivalent when the items
-    do not change during the loop (a function called in the loop could rebind a global used
-    as an item). Making it a set additionally requires hashable items and changes the test
-    from `==` to hash-and-`==` (equal objects with different hashes would stop matching).
+    The fix builds the display once, as written (a list, tuple or set), bound to a fresh name
+    (a private one at module level) before the loop, or before the statement that holds a
+    comprehension, and uses the name in the loop. It is **unsafe** (applied with
+    `--unsafe-fixes`): the items are now evaluated even when the loop runs zero times (an
+    unbound name raises), and a global or module attribute used as an item could be rebound
+    by code the loop calls, which the rebuilt display would notice. It is not offered for an
+    item that a nested function rebinds (`nonlocal`), nor for a global stored in more than
+    one place. Turning a list or tuple into a set is left to you: it requires hashable items
+    and changes the test from `==` to hash-and-`==` (equal objects with different hashes
+    would stop matching). When the fix runs on 3.9-3.11 it is not offered for a display in a
+    comprehension whose items are local variables: they would stop being closure cells,
+    which changes the function's code outside the edited lines.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -100,6 +110,7 @@ class ConstantListRebuiltInLoop(Rule):
     summary = "A list/tuple/set display of unchanging names is rebuilt on every loop iteration"
     versions = ">=3.9"
     node_types = _DISPLAYS
+    fixable = "unsafe"
 
     VALID = (
         Valid("def f(xs):\n    n = 0\n    for x in xs:\n        if x in [1, 2, 3]:\n            n += 1\n    return n\n"),
@@ -112,10 +123,28 @@ class ConstantListRebuiltInLoop(Rule):
         Valid("def f(pairs):\n    for a, b in pairs:\n        for x in (a, b):\n            print(x)\n"),
     )
     INVALID = (
-        Invalid("def f(xs, a, b, c):\n    n = 0\n    for x in xs:\n        if x in [a, b, c]:\n            n += 1\n    return n\n", count=1, message="3 items"),
-        Invalid("def f(xs, a, b):\n    for x in xs:\n        for m in (a, b):\n            print(x * m)\n", count=1, message="enclosing loop"),
-        Invalid("import errno\n\ndef f(codes):\n    return [c for c in codes if c not in (errno.EAGAIN, errno.EINTR)]\n", count=1),
-        Invalid("def f(xs, a):\n    while xs:\n        if xs.pop() in {a, 'b'}:\n            break\n", count=1),
+        Invalid(
+            "def f(xs, a, b, c):\n    n = 0\n    for x in xs:\n        if x in [a, b, c]:\n            n += 1\n    return n\n",
+            count=1,
+            message="3 items",
+            fixed="def f(xs, a, b, c):\n    n = 0\n    known = [a, b, c]\n    for x in xs:\n        if x in known:\n            n += 1\n    return n\n",
+        ),
+        Invalid(
+            "def f(xs, a, b):\n    # scale\n    for x in xs:\n        for m in (a, b):\n            print(x * m)\n",
+            count=1,
+            message="enclosing loop",
+            fixed="def f(xs, a, b):\n    # scale\n    items = (a, b)\n    for x in xs:\n        for m in items:\n            print(x * m)\n",
+        ),
+        Invalid(
+            "import errno\n\ndef f(codes):\n    return [c for c in codes if c not in (errno.EAGAIN, errno.EINTR)]\n",
+            count=1,
+            fixed="import errno\n\ndef f(codes):\n    known = (errno.EAGAIN, errno.EINTR)\n    return [c for c in codes if c not in known]\n",
+        ),
+        Invalid(
+            "def f(xs, a, known):\n    while xs:\n        if xs.pop() in{a, 'b'}:\n            break\n",
+            count=1,
+            fixed="def f(xs, a, known):\n    _known = {a, 'b'}\n    while xs:\n        if xs.pop() in(_known):\n            break\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -171,7 +200,59 @@ class ConstantListRebuiltInLoop(Rule):
                 f"a {sites[0].instr.op} of {count} items built per iteration ({sites[0].instr.opname})",
                 f"iteration weight {weight} (instructions, calls x4)",
             ),
+            fix=_fix(node, loop, use, ctx, sites[0]),
         )
+
+
+def _rebound_elsewhere(unit, ctx: NodeContext) -> set:
+    """Names that code other than ``unit``'s own can rebind: cells stored by nested functions,
+    and module globals stored in more than one place (or by `global` in a function)."""
+    names = set(ctx.file.bytecode.namespace.rebound)
+    stack = list(unit.children)
+    while stack:
+        nested = stack.pop()
+        names.update(i.name for i in nested.instrs if i.kind is Kind.DEREF_STORE)
+        stack.extend(nested.children)
+    return names
+
+
+def _fix(node, loop, use: str, ctx: NodeContext, site: Site) -> Optional[FixSpec]:
+    """Bind the display, as written, to a fresh name before the loop (before the statement,
+    for a comprehension) and use the name in the loop; unsafe (see the docs)."""
+    scope = function_scope_of(ctx)
+    anchor = loop if isinstance(loop, (cst.For, cst.While)) else statement_of(ctx)
+    if scope is None or anchor is None:
+        return None
+    chain = list(ctx.ancestors)
+    index = next((i for i, a in enumerate(chain) if a is anchor), None)
+    if index is None or not isinstance(chain[index - 1], (cst.IndentedBlock, cst.Module)):
+        return None
+    items = set().union(*(names_in(e.value) for e in node.elements))
+    unit = owner_unit(site.unit)
+    if items & _rebound_elsewhere(unit, ctx):
+        return None  # a closure (`nonlocal`) or another function (`global`) may rebind an item
+    if anchor is not loop:
+        if items & body_effects(anchor).assigned:
+            return None  # the statement could change an item before the comprehension runs
+        if not comprehensions_inlined() and items & set(unit.code.co_varnames + unit.code.co_cellvars):
+            return None  # they would stop being closure cells: code outside the edit would change
+    namespace = ctx.file.bytecode.namespace
+    taken = names_in(scope) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
+    name = "known" if use == "membership" else "items"
+    # a module global: private, so that `from module import *` does not export it
+    name = fresh_name(f"_{name}" if isinstance(scope, cst.Module) else name, taken)
+    binding = cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=node)],
+        leading_lines=anchor.leading_lines,
+    )
+    moved = anchor.deep_replace(node, in_place_of(ctx, node, cst.Name(name)))
+    if not keeps_comments(anchor, cst.Module(body=[binding, moved])):
+        return None
+    return FixSpec(
+        {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])},
+        safe=False,
+        description=f"bind {name} before the loop",
+    )
 
 
 def _use(node: cst.CSTNode, ctx: NodeContext) -> Optional[str]:

@@ -9,8 +9,9 @@ import libcst as cst
 from bytelint.bytecode import VERSION_FACTS, Kind, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer, unpack_count
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, span_with_parens
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, span_with_parens, units_naming
+from bytelint.fixfacts import in_place_of, introspects, keeps_comments, owner_unit, proven_dict
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 _STORES = (Kind.FAST_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE, Kind.DEREF_STORE)
@@ -74,9 +75,19 @@ class DictItemsHalfUnused(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. For a `dict` (or any `Mapping`) the rewrite is equivalent. An
-    object whose `items()` is not a mapping's (a custom class with `items()` but no
-    `values()`, or whose iteration yields something else than its keys) needs a look first.
+    The fix iterates the dict itself (`for k in d`) or its values (`for v in d.values()`) and
+    drops the unused variable. For a `dict` that is the same iteration: the same items in the
+    same order, and the same `RuntimeError` if the loop changes the dict's size. It is
+    **safe** when bytelint can prove that the receiver is a `dict`: a dict display or
+    comprehension written in place, or a local variable of the function bound exactly once,
+    to a dict display or comprehension (not a parameter; no other assignment, `del`, `global`
+    or `nonlocal` rebinding anywhere in the function or the functions nested in it), and
+    when the dropped variable is a local of a function that does not call `locals()`,
+    `vars()`, `dir()`, `eval()` or `exec()`. Otherwise it is **unsafe** (applied with
+    `--unsafe-fixes`): bytelint cannot see the receiver's type, and another class's
+    `items()`, `values()` and iteration need not agree (a class with `items()` but no
+    `values()`, or whose iteration yields something else than its keys); at module level the
+    dropped name is also no longer set for other modules to read.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -97,6 +108,7 @@ class DictItemsHalfUnused(Rule):
     summary = "`for k, _ in d.items()` builds and unpacks a pair per item: iterate keys or values"
     versions = ">=3.9"
     node_types = (cst.For,)
+    requires_names = frozenset({"items"})
 
     VALID = (
         Valid("def f(d):\n    t = 0\n    for k, v in d.items():\n        t += k * v\n    return t\n"),
@@ -112,20 +124,45 @@ class DictItemsHalfUnused(Rule):
         ),
     )
     INVALID = (
-        Invalid("def f(d):\n    t = 0\n    for k, _ in d.items():\n        t += k\n    return t\n", count=1, message="`for k in d`"),
-        Invalid("def f(d):\n    t = 0\n    for key, value in d.items():\n        t += value\n    return t\n", count=1, message="d.values()"),
-        Invalid("class C:\n    def f(self):\n        for _, v in self.table.items():\n            print(v)\n", count=1, message="self.table.values()"),
-        Invalid("for k, _ in {1: 2}.items():\n    print(k)\n", count=1),
-        Invalid("def f(d):\n    for (k, unused) in d.items():\n        print(k)\n", count=1),
+        Invalid(
+            "def f(d):\n    t = 0\n    for k, _ in d.items():\n        t += k\n    return t\n",
+            count=1,
+            message="`for k in d`",
+            fixed="def f(d):\n    t = 0\n    for k in d:\n        t += k\n    return t\n",
+        ),
+        Invalid(
+            "def f(d):\n    t = 0\n    for key, value in d.items():\n        t += value\n    return t\n",
+            count=1,
+            message="d.values()",
+            fixed="def f(d):\n    t = 0\n    for value in d.values():\n        t += value\n    return t\n",
+        ),
+        Invalid(
+            "class C:\n    def f(self):\n        for _, v in self.table.items():\n            print(v)\n",
+            count=1,
+            message="self.table.values()",
+            fixed="class C:\n    def f(self):\n        for v in self.table.values():\n            print(v)\n",
+        ),
+        Invalid("for k, _ in {1: 2}.items():\n    print(k)\n", count=1, fixed="for k in {1: 2}:\n    print(k)\n"),
+        Invalid(
+            "def f(d):\n    for (k, unused) in d.items():  # keys only\n        print(k)\n",
+            count=1,
+            fixed="def f(d):\n    for k in d:  # keys only\n        print(k)\n",
+        ),
         Invalid(
             "def f(d, g):\n    for k, _ in d.items():\n        g(k)\n        g(k + 1)\n",
             target="py311",
             count=1,
+            fixed="def f(d, g):\n    for k in d:\n        g(k)\n        g(k + 1)\n",
+        ),
+        Invalid(
+            "def f(rows):\n    sizes = {}\n    for r in rows:\n        sizes[r] = len(r)\n    t = 0\n    for _, n in sizes.items():\n        t += n\n    return t\n",
+            count=1,
+            fixed="def f(rows):\n    sizes = {}\n    for r in rows:\n        sizes[r] = len(r)\n    t = 0\n    for n in sizes.values():\n        t += n\n    return t\n",
         ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
-        return SiteIndex(_half_unused_loops(file.bytecode.units))
+        return SiteIndex(_half_unused_loops(units_naming(file.bytecode.units, self.requires_names)))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.asynchronous is not None or not _items_call(node.iter):
@@ -149,7 +186,7 @@ class DictItemsHalfUnused(Rule):
             return
         where = "" if pays == targets else f" (measurable on Python {describe(pays)})"
         mapping = cst.Module(body=()).code_for_node(node.iter.func.value)
-        if len(mapping) > 30:
+        if len(mapping) > 30 or "\n" in mapping:
             mapping = "d"
         if unused == 1:
             used = names[0].value
@@ -167,7 +204,28 @@ class DictItemsHalfUnused(Rule):
                 f"items() iterated and unpacked into two names; {names[unused].value} is never read",
                 f"iteration weight {weight} (instructions, calls x4)",
             ),
+            fix=_fix(node, names[1 - unused], unused, ctx, site),
         )
+
+
+def _fix(loop: cst.For, used: cst.Name, unused: int, ctx: NodeContext, site: Site) -> Optional[FixSpec]:
+    """`for k, _ in d.items()` -> `for k in d`; `for _, v in d.items()` -> `for v in d.values()`."""
+    call = loop.iter
+    receiver = call.func.value
+    if unused == 1:
+        iterable = in_place_of(ctx, call, receiver)
+        description = "iterate the dict itself"
+    else:
+        iterable = call.with_changes(func=call.func.with_changes(attr=cst.Name("values")))
+        description = "iterate values()"
+    new = loop.with_changes(target=used.with_changes(lpar=(), rpar=()), iter=iterable)
+    if not keeps_comments(loop.target, new.target) or not keeps_comments(call, iterable):
+        return None
+    # Safe only when the receiver is certainly a dict, and the dropped variable is a local
+    # that nothing reads, not even through locals() and friends.
+    unit = owner_unit(site.unit)
+    safe = unit.kind is ScopeKind.FUNCTION and proven_dict(ctx, site.unit, receiver) and not introspects(unit)
+    return FixSpec({loop: new}, safe=safe, description=description)
 
 
 _MAPPING_TYPES = frozenset(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 import libcst as cst
 
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, all_sites
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import Site, SiteIndex, all_sites, units_naming
+from bytelint.fixfacts import in_place_of, keeps_comments, proven_dict
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _METHOD_LOADS = (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
 
@@ -50,10 +51,18 @@ class DictKeysCall(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. For a `dict` (and any `collections.abc.Mapping`) the two are
-    equivalent. An object with its own `keys()` and `__contains__` may answer differently:
-    `email.message.Message.__contains__` ignores case while its `keys()` list does not, and a
-    class with `keys()` but no `__contains__` falls back to iterating.
+    The fix drops the `keys()` call: `k in d.keys()` becomes `k in d` and `for k in d.keys()`
+    becomes `for k in d`. For a `dict` the two are the same: the same hash lookup (and the
+    same `TypeError` for an unhashable key), the same iteration. It is **safe** when bytelint
+    can prove that the receiver is a `dict`: a dict display or comprehension written in
+    place, or a local variable of the function bound exactly once, to a dict display or
+    comprehension (not a parameter; no other assignment, `del`, `global` or `nonlocal`
+    rebinding anywhere in the function or the functions nested in it). Otherwise it is
+    **unsafe** (applied with `--unsafe-fixes`): an object with its own `keys()` and
+    `__contains__` may answer differently (`email.message.Message.__contains__` ignores case
+    while its `keys()` list does not, and a class with `keys()` but no `__contains__` falls
+    back to iterating), and one with its own `keys()` and `__iter__` may iterate differently
+    (a mailbox iterates over messages, not keys).
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -75,6 +84,8 @@ class DictKeysCall(Rule):
     summary = "`k in d.keys()` builds a keys view for every test: use `k in d`"
     versions = ">=3.9"
     node_types = (cst.Comparison, cst.For, cst.CompFor)
+    fixable = "safe or unsafe"
+    requires_names = frozenset({"keys"})
 
     VALID = (
         Valid("def f(k, d):\n    return k in d\n"),
@@ -84,10 +95,30 @@ class DictKeysCall(Rule):
         Valid("def f(k, d):\n    return k in d.values()\n"),
     )
     INVALID = (
-        Invalid("def f(k, d):\n    return k in d.keys()\n", count=1, message="`k in d`"),
-        Invalid("def f(k, d):\n    return k not in d.keys()\n", count=1, message="not in"),
-        Invalid("def f(ks, d):\n    return [k for k in ks if k in d.keys()]\n", count=1),
-        Invalid("def f(self, k):\n    if k in self.cache.keys():\n        return 1\n", count=1, message="`k in self.cache`"),
+        Invalid("def f(k, d):\n    return k in d.keys()\n", count=1, message="`k in d`", fixed="def f(k, d):\n    return k in d\n"),
+        Invalid("def f(k, d):\n    return k not in d.keys()\n", count=1, message="not in", fixed="def f(k, d):\n    return k not in d\n"),
+        Invalid(
+            "def f(ks, d):\n    return [k for k in ks if k in d.keys()]\n",
+            count=1,
+            fixed="def f(ks, d):\n    return [k for k in ks if k in d]\n",
+        ),
+        Invalid(
+            "def f(self, k):\n    if k in self.cache.keys():  # cached?\n        return 1\n",
+            count=1,
+            message="`k in self.cache`",
+            fixed="def f(self, k):\n    if k in self.cache:  # cached?\n        return 1\n",
+        ),
+        Invalid(
+            "def f(names):\n    table = {'a': 1}\n    return [n for n in names if n in table.keys()]\n",
+            count=1,
+            fixed="def f(names):\n    table = {'a': 1}\n    return [n for n in names if n in table]\n",
+        ),
+        Invalid(
+            "def f(d):\n    for k in d.keys():\n        print(k)\n",
+            count=1,
+            message="iterating `d` itself",
+            fixed="def f(d):\n    for k in d:\n        print(k)\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -112,7 +143,7 @@ class DictKeysCall(Rule):
 
         return SiteIndex(
             Site(site.unit, producer(site.instr, 0), site.loop)  # the keys() call: its span is `d.keys()`
-            for site in all_sites(file.bytecode.units, (Kind.CONTAINS, Kind.GET_ITER), keys_call_tested)
+            for site in all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CONTAINS, Kind.GET_ITER), keys_call_tested)
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
@@ -120,7 +151,8 @@ class DictKeysCall(Rule):
             for target in node.comparisons:
                 if not isinstance(target.operator, (cst.In, cst.NotIn)) or not _is_keys_call(target.comparator):
                     continue
-                if not evidence.within(ctx.span(target.comparator)):
+                sites = evidence.within(ctx.span(target.comparator))
+                if not sites:
                     continue
                 op = "not in" if isinstance(target.operator, cst.NotIn) else "in"
                 left = _code(node.left) if len(node.comparisons) == 1 else "k"
@@ -130,17 +162,28 @@ class DictKeysCall(Rule):
                     f"`{op} {mapping}.keys()` calls a method and builds a keys view on every test; "
                     f"`{left} {op} {mapping}` does the same lookup directly",
                     evidence=("membership test against the result of a keys() call",),
+                    fix=_fix(target.comparator, ctx, sites[0], f"test membership in {mapping} itself"),
                 )
             return
         iterable = node.iter
-        if _is_keys_call(iterable) and evidence.within(ctx.span(iterable)):
+        sites = evidence.within(ctx.span(iterable)) if _is_keys_call(iterable) else None
+        if sites:
             mapping = _code(iterable.func.value)
             yield Report(
                 iterable,
                 f"`{mapping}.keys()` calls a method and builds a view only to iterate it; iterating "
                 f"`{mapping}` itself gives the same keys (measurable only for tiny dicts)",
                 evidence=("loop iterates over the result of a keys() call",),
+                fix=_fix(iterable, ctx, sites[0], f"iterate {mapping} itself"),
             )
+
+
+def _fix(call: cst.Call, ctx: NodeContext, site, description: str) -> Optional[FixSpec]:
+    """`d.keys()` -> `d`, where it is tested for membership or iterated."""
+    receiver = in_place_of(ctx, call, call.func.value)
+    if not keeps_comments(call, receiver):
+        return None
+    return FixSpec({call: receiver}, safe=proven_dict(ctx, site.unit, call.func.value), description=description)
 
 
 def _is_keys_call(expr) -> bool:
@@ -157,4 +200,4 @@ def _is_keys_call(expr) -> bool:
 
 def _code(node: cst.CSTNode) -> str:
     text = cst.Module(body=()).code_for_node(node)
-    return text if len(text) <= 30 else "..."
+    return text if len(text) <= 30 and "\n" not in text else "..."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -10,8 +10,9 @@ from packaging.specifiers import SpecifierSet
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, hot_sites, is_builtin_load
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import SiteIndex, hot_sites, is_builtin_load, units_naming
+from bytelint.fixfacts import inside_fstring, keeps_comments
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 _LITERALS = {"list": "[]", "dict": "{}", "tuple": "()"}
@@ -71,9 +72,14 @@ class EmptyCollectionCall(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The rewrite is equivalent whenever `list`, `dict` and `tuple` are
-    the builtins, which bytelint checks statically; code that patches `builtins` at run time
-    would notice.
+    The fix writes the literal. It is **unsafe** (applied with `--unsafe-fixes`): the two are
+    equivalent whenever `list`, `dict` and `tuple` are the builtins, and bytelint checks that
+    statically (no binding of the name in the module or the function), but, as for
+    global-lookup-in-loop (BL102), it cannot rule out a binding made at run time: code the
+    loop runs may assign the module global (`globals()["dict"] = ...`, or another module's
+    `setattr`) or patch `builtins`, and the literal would not notice. Calls inside an
+    f-string's replacement field are not rewritten (`{}` there would read as an escaped
+    brace).
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -94,6 +100,8 @@ class EmptyCollectionCall(Rule):
     summary = "list()/dict()/tuple() in a loop: the literal [] / {} / () is cheaper"
     versions = ">=3.9"
     node_types = (cst.Call,)
+    fixable = "unsafe"
+    requires_names = frozenset(_LITERALS)
 
     VALID = (
         Valid("def f(rows):\n    out = dict()\n    for r in rows:\n        out[r] = 1\n    return out\n"),
@@ -105,14 +113,44 @@ class EmptyCollectionCall(Rule):
         Valid("def f(rows):\n    for r in rows:\n        x = list(), dict(a=1)\n", target="py312"),
     )
     INVALID = (
-        Invalid("def f(rows):\n    for r in rows:\n        x = dict()\n", count=1, message="`{}`"),
-        Invalid("def f(rows):\n    return [list() for r in rows]\n", count=1, message="`[]`"),
-        Invalid("def f(rows, g):\n    for r in rows:\n        g(r, tuple())\n", target="py312", count=1, message="`()`"),
+        Invalid(
+            "def f(rows):\n    for r in rows:\n        x = dict()\n",
+            count=1,
+            message="`{}`",
+            fixed="def f(rows):\n    for r in rows:\n        x = {}\n",
+        ),
+        Invalid(
+            "def f(rows):\n    return [list() for r in rows]\n",
+            count=1,
+            message="`[]`",
+            fixed="def f(rows):\n    return [[] for r in rows]\n",
+        ),
+        Invalid(
+            "def f(rows, g):\n    for r in rows:\n        g(r, tuple())\n",
+            target="py312",
+            count=1,
+            message="`()`",
+            fixed="def f(rows, g):\n    for r in rows:\n        g(r, ())\n",
+        ),
         Invalid(
             "def f(rows):\n    for r in rows:\n        x = list()\n",
             target="py310",
             count=1,
             message="on Python 3.10-3.11",
+            fixed="def f(rows):\n    for r in rows:\n        x = []\n",
+        ),
+        Invalid(
+            "def f(rows):\n    for r in rows:\n        print(f'{r}: {list()}', (tuple()))\n",
+            target="py310",
+            count=2,
+            fixed="def f(rows):\n    for r in rows:\n        print(f'{r}: {list()}', (()))\n",
+        ),
+        Invalid(
+            "def f(rows, g):\n    for r in rows:\n        g(dict(), tuple())\n",
+            target="py312",
+            count=1,
+            message="`()`",
+            fixed="def f(rows, g):\n    for r in rows:\n        g(dict(), ())\n",
         ),
     )
 
@@ -127,7 +165,7 @@ class EmptyCollectionCall(Rule):
                 return False
             return bool(_paying(shape.callee.name, versions))
 
-        return SiteIndex(hot_sites(file.bytecode.units, (Kind.CALL,), is_empty_call))
+        return SiteIndex(hot_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CALL,), is_empty_call))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         func = node.func
@@ -138,6 +176,8 @@ class EmptyCollectionCall(Rule):
         name = func.value
         targets = ctx.file.targets_for(self)
         pays = _paying(name, targets)
+        if not pays:
+            return  # without columns (3.9/3.10) the site on this line may be another call's
         where = "" if pays == targets else f" (measurable on Python {describe(pays)})"
         what = "a constant" if name == "tuple" else f"one instruction that builds the {name}"
         yield Report(
@@ -145,7 +185,23 @@ class EmptyCollectionCall(Rule):
             f"`{name}()` in a loop looks up the builtin name and calls it on every iteration; "
             f"`{_LITERALS[name]}` is {what}{where}",
             evidence=(f"builtin {name} loaded and called with no arguments on every iteration",),
+            fix=_fix(node, name, ctx),
         )
+
+
+def _fix(node: cst.Call, name: str, ctx: NodeContext) -> Optional[FixSpec]:
+    """`list()` -> `[]`, `dict()` -> `{}`, `tuple()` -> `()`; unsafe (see the docs)."""
+    if inside_fstring(ctx):
+        return None  # `f"{dict()}"` would become the escaped brace `f"{{}}"`
+    if name == "list":
+        new = cst.List(elements=(), lpar=node.lpar, rpar=node.rpar)
+    elif name == "dict":
+        new = cst.Dict(elements=(), lpar=node.lpar, rpar=node.rpar)
+    else:
+        new = cst.Tuple(elements=(), lpar=(*node.lpar, cst.LeftParen()), rpar=(cst.RightParen(), *node.rpar))
+    if not keeps_comments(node, new):
+        return None
+    return FixSpec({node: new}, safe=False, description=f"write {_LITERALS[name]}")
 
 
 def _paying(name: str, versions):

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bytelint.bytecode import Kind
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, site_in_scope
+from bytelint.evidence import Site, SiteIndex, site_in_scope, units_naming
 from bytelint.rule import Invalid, Report, Rule, Valid
 from bytelint.tree import children
 
@@ -104,6 +104,7 @@ class ExceptionAsControlFlow(Rule):
     summary = "Missing key/index/item handled by raising and catching an exception in a loop (hint)"
     versions = ">=3.9"
     node_types = (cst.Try,)
+    requires_names = _LOOKUP_ERRORS | {"StopIteration"}  # what the handler catches
 
     VALID = (
         Valid("def f(d, keys):\n    out = []\n    for k in keys:\n        if k in d:\n            out.append(d[k])\n    return out\n"),
@@ -150,7 +151,7 @@ class ExceptionAsControlFlow(Rule):
         if not wanted:
             return SiteIndex(())
         sites: List[Site] = []
-        for unit in file.bytecode.units:
+        for unit in units_naming(file.bytecode.units, self.requires_names):
             if not unit.loops:
                 continue
             for instr in unit.instrs:

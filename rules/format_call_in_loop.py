@@ -10,8 +10,9 @@ import libcst as cst
 
 from bytelint.bytecode import Kind
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, hot_sites, site_in_scope
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import SiteIndex, function_scope, hot_sites, site_in_scope
+from bytelint.fixfacts import code_of, inside_fstring, keeps_comments
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 from ._loop_helpers import cold_branch, running_loops
@@ -77,11 +78,23 @@ class FormatCallInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. `"{}".format(x)` and `f"{x}"` both call `format(x, "")`: the
-    rewrite is exact. `"%s" % (x,)` calls `str(x)`: its exact f-string is `f"{x!s}"` (what
-    3.11+ compiles it to), and `%r` is `f"{x!r}"`; plain `f"{x}"` differs only for objects
-    whose `__format__` disagrees with their `__str__`. Before 3.12 an f-string field cannot
-    contain a backslash or the string's own quote character.
+    The fix writes the f-string: `"{} = {}".format(a, b)` becomes `f"{a} = {b}"` and
+    `"%s=%r" % (a, b)` becomes `f"{a!s}={b!r}"`, the exact equivalents (`str.format` and an
+    f-string both call `format(x, "")`; `%s` calls `str(x)`, as `!s` does). The call
+    evaluates all its arguments before formatting any; an f-string evaluates each field just
+    before formatting it. So the fix is **safe** when evaluating the arguments can neither
+    run code nor fail: each is a literal, or a variable certainly bound there (a parameter of
+    the function, or a target of a loop around the call, never deleted in the function).
+    Otherwise it is **unsafe** (applied with `--unsafe-fixes`): a `__format__` or `__str__`
+    with side effects could change what a later argument evaluates to, or run before a later
+    argument raises instead of not at all. Templates
+    the f-string would not reproduce exactly are left alone: an argument the template never
+    uses (the call evaluates it, the f-string would not), an argument used twice or out of
+    order (unless all are plain names or literals), mixed automatic and manual numbering
+    (`str.format` raises), escape sequences that make or hide a brace or `%`, implicitly
+    concatenated templates, and arguments that an f-string field cannot hold before Python
+    3.12 (a backslash, a comment, the string's own quote character, a line break in a
+    one-line string).
 
     ## References
     - [PEP 498: Literal String Interpolation](https://peps.python.org/pep-0498/)
@@ -102,6 +115,7 @@ class FormatCallInLoop(Rule):
     summary = "str.format / % formatting with a literal template in a loop (an f-string is faster)"
     versions = ">=3.9"
     node_types = (cst.Call, cst.BinaryOperation)
+    fixable = "safe or unsafe"
 
     VALID = (
         Valid("def f(pairs):\n    return [f'{a}={b}' for a, b in pairs]\n"),
@@ -115,15 +129,31 @@ class FormatCallInLoop(Rule):
         Valid("def f(rows):\n    started = False\n    for r in rows:\n        if not started:\n            print('first {}'.format(r))\n            started = True\n"),
     )
     INVALID = (
-        Invalid("def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('{} = {}'.format(a, b))\n    return out\n", count=1, message="f-string"),
-        Invalid("def f(rows):\n    return ['<{!r}>'.format(r) for r in rows]\n", count=1),
-        Invalid("def f(pairs):\n    for a, b in pairs:\n        print('{x}-{y}'.format(x=a, y=b))\n", count=1, message="str.format"),
         Invalid(
-            "def f(pairs):\n    for a, b in pairs:\n        print('%s=%s' % (a, b))\n",
+            "def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('{} = {}'.format(a, b))\n    return out\n",
+            count=1,
+            message="f-string",
+            fixed="def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append(f'{a} = {b}')\n    return out\n",
+        ),
+        Invalid(
+            "def f(rows):\n    return ['<{!r}> {{}}'.format(r) for r in rows]\n",
+            count=1,
+            fixed="def f(rows):\n    return [f'<{r!r}> {{}}' for r in rows]\n",
+        ),
+        Invalid(
+            "def f(pairs):\n    for a, b in pairs:\n        print('{x}-{y}'.format(x=a, y=b.name))\n",
+            count=1,
+            message="str.format",
+            fixed="def f(pairs):\n    for a, b in pairs:\n        print(f'{a}-{b.name}')\n",
+        ),
+        Invalid(
+            "def f(pairs):\n    for a, b in pairs:\n        print('%s=%r (100%%)' % (a, b))\n",
             target="py39",
             count=1,
             message="on Python 3.9-3.10",
+            fixed="def f(pairs):\n    for a, b in pairs:\n        print(f'{a!s}={b!r} (100%)')\n",
         ),
+        Invalid("def f(pairs):\n    for a, b in pairs:\n        print('{1}-{0}'.format(a, b.name))\n", count=1),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -165,6 +195,7 @@ class FormatCallInLoop(Rule):
                 "`str.format()` with a literal template in a loop looks up the method and parses the template "
                 "each time it runs; an f-string compiles the fields and is about 2x faster",
                 evidence=("str.format method load on a string constant inside the compiled loop body",),
+                fix=_fix(node, ctx),
             )
             return
         sites = [s for s in sites if s.instr.kind in (Kind.BINARY, Kind.FORMAT)]
@@ -178,6 +209,7 @@ class FormatCallInLoop(Rule):
             f"`%` formatting with a literal template in a loop parses the template each time it runs "
             f"on Python {describe(slow_on)} (3.11+ compiles this form as an f-string); write it as an f-string",
             evidence=(f"{sites[0].instr.opname} inside the compiled loop body",),
+            fix=_fix(node, ctx),
         )
 
 
@@ -234,3 +266,202 @@ def _percent(node: cst.BinaryOperation) -> Optional[Tuple[str, cst.CSTNode]]:
     if not specs or len(specs) != len(node.right.elements) or any(s not in "sra" for s in specs):
         return None
     return "percent", node.left
+
+
+# --- fix ------------------------------------------------------------------------------------
+
+_PURE = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
+_STRING_PREFIX = re.compile(r"""^([A-Za-z]*)('''|\"\"\"|'|")""")
+
+
+def _split_literal(node: cst.SimpleString) -> Optional[Tuple[str, str, str]]:
+    """(prefix of the f-string to write, quote, body as written) for a plain str literal."""
+    match = _STRING_PREFIX.match(node.value)
+    if match is None:
+        return None
+    prefix, quote = match.group(1).lower(), match.group(2)
+    if prefix not in ("", "r", "u"):
+        return None
+    body = node.value[len(match.group(0)) : len(node.value) - len(quote)]
+    if re.search(r"\\[{}]", body):
+        return None  # `\{`: an invalid escape next to a brace, read differently by f-strings
+    return ("rf" if prefix == "r" else "f"), quote, body
+
+
+def _field_text(expr: cst.BaseExpression, quote: str) -> Optional[str]:
+    """The expression as an f-string field can hold it on every version (before 3.12: no
+    backslash, no comment, no quote of the string's kind, no line break in a one-line string)."""
+    text = code_of(expr)
+    if "\\" in text or "#" in text or quote[0] in text or (len(quote) == 1 and "\n" in text):
+        return None
+    if isinstance(expr, (cst.Lambda, cst.NamedExpr)) and not expr.lpar:
+        text = f"({text})"
+    if text.startswith("{"):
+        text = " " + text  # `{{` would read as an escaped brace
+    return text
+
+
+def _fix(node: cst.CSTNode, ctx: NodeContext) -> Optional[FixSpec]:
+    """Rewrite as an f-string: safe when every argument is a literal or a certainly bound
+    variable (evaluating them runs nothing and cannot fail, so interleaving evaluation with
+    formatting changes nothing), unsafe otherwise (see the docs)."""
+    if inside_fstring(ctx):
+        return None
+    built = _format_fstring(node) if isinstance(node, cst.Call) else _percent_fstring(node)
+    if built is None:
+        return None
+    text, pure = built
+    pure = pure and all(n in _certainly_bound(node, ctx) for n in _names_of(node))
+    try:
+        new = cst.parse_expression(text)
+    except Exception:
+        return None
+    new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+    if not keeps_comments(node, new):
+        return None
+    return FixSpec({node: new}, safe=pure, description="write an f-string")
+
+
+def _format_fstring(node: cst.Call) -> "Optional[Tuple[str, bool]]":
+    template = node.func.value
+    if not isinstance(template, cst.SimpleString):
+        return None
+    parts = _split_literal(template)
+    if parts is None:
+        return None
+    prefix, quote, body = parts
+    try:
+        written = list(string.Formatter().parse(body))
+        meant = list(string.Formatter().parse(template.evaluated_value))
+    except Exception:
+        return None
+    if [(f, c) for _, f, _, c in written] != [(f, c) for _, f, _, c in meant]:
+        return None  # an escape sequence makes or hides a brace
+    positional = [a.value for a in node.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    used: list = []
+    out: list = []
+    auto: Optional[int] = 0
+    for literal, field, _spec, conversion in written:
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if field == "":
+            if auto is None:
+                return None  # automatic and manual numbering mixed: str.format raises
+            key, auto = auto, auto + 1
+        elif field.isdigit():
+            if auto:
+                return None
+            key, auto = int(field), None
+        else:
+            key = field
+        if isinstance(key, str):
+            expr = keywords.get(key)
+        else:
+            expr = positional[key] if key < len(positional) else None
+        if expr is None:
+            return None  # str.format would raise
+        text = _field_text(expr, quote)
+        if text is None:
+            return None
+        used.append(key)
+        out.append("{" + text + (f"!{conversion}" if conversion else "") + "}")
+    order = list(range(len(positional))) + [a.keyword.value for a in node.args if a.keyword is not None]
+    return _checked(prefix + quote + "".join(out) + quote, [a.value for a in node.args], used, order)
+
+
+def _checked(text: str, values, used, order) -> "Optional[Tuple[str, bool]]":
+    """The f-string, and whether it is safe. Every argument must be used: str.format evaluates
+    an unused one, the f-string would not. Safe when every argument is pure; unsafe when each
+    impure one is used once, in the order written (the f-string evaluates each field just
+    before formatting it, where the call evaluates them all first)."""
+    if set(used) != set(order):
+        return None
+    pure = all(isinstance(v, _PURE) for v in values)
+    if not pure and used != order:
+        return None  # the f-string would evaluate the arguments in another order, or twice
+    return text, pure
+
+
+def _percent_fstring(node: cst.BinaryOperation) -> "Optional[Tuple[str, bool]]":
+    template = node.left
+    if not isinstance(template, cst.SimpleString):
+        return None
+    parts = _split_literal(template)
+    if parts is None:
+        return None
+    prefix, quote, body = parts
+    if _PERCENT_SPEC.findall(body) != _PERCENT_SPEC.findall(template.evaluated_value):
+        return None  # an escape sequence makes or hides a `%`
+    values = [e.value for e in node.right.elements]
+    out: list = []
+    index = 0
+    for piece in re.split(r"(%.)", body):
+        if piece == "%%":
+            out.append("%")
+        elif len(piece) == 2 and piece[0] == "%":
+            if index >= len(values):
+                return None
+            text = _field_text(values[index], quote)
+            if text is None:
+                return None
+            out.append("{" + text + "!" + piece[1] + "}")
+            index += 1
+        else:
+            out.append(piece.replace("{", "{{").replace("}", "}}"))
+    order = list(range(len(values)))
+    return _checked(prefix + quote + "".join(out) + quote, values, list(range(index)), order)
+
+
+def _names_of(node) -> list:
+    values = [a.value for a in node.args] if isinstance(node, cst.Call) else [e.value for e in node.right.elements]
+    return [v.value for v in values if isinstance(v, cst.Name)]
+
+
+class _Deleted(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set = set()
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.names |= _targets(node.target)
+
+
+def _certainly_bound(node, ctx: NodeContext) -> set:
+    """Names certainly bound where ``node`` runs: the function's parameters and the targets of
+    the loops (and comprehensions, for their element) running it, unless deleted somewhere in
+    the function. Evaluating them cannot fail, so evaluating them later changes nothing."""
+    scope, _kind = function_scope(ctx)
+    names: set = set()
+    if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
+        params = scope.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            names.add(param.name.value)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                names.add(star.name.value)
+    on_path = {id(a) for a in ctx.ancestors} | {id(node)}
+    for loop, _levels in running_loops(ctx, node):
+        if isinstance(loop, cst.For):
+            names |= _targets(loop.target)
+        elif isinstance(loop, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            parts = [loop.key, loop.value] if isinstance(loop, cst.DictComp) else [loop.elt]
+            if any(id(part) in on_path for part in parts):
+                clause = loop.for_in
+                while clause is not None:
+                    names |= _targets(clause.target)
+                    clause = clause.inner_for_in
+    deleted = _Deleted()
+    scope.visit(deleted)
+    return names - deleted.names
+
+
+def _targets(target) -> set:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(set(), *(_targets(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _targets(target.value)
+    return set()

@@ -21,7 +21,7 @@ from bytelint.evidence import (
     loop_depth,
     site_in_scope,
 )
-from bytelint.rewrites import fresh_name, hoist_before, is_block_statement, names_in, replace_reads
+from bytelint.rewrites import fresh_name, hoist_before, is_block_statement, replace_reads, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
@@ -169,7 +169,7 @@ class GlobalLookupInLoop(Rule):
         versions = describe(ctx.file.targets_for(self))
         total = sum(counts.values())
         kind = "comprehension" if isinstance(node, _COMPREHENSIONS) else "loop"
-        fix = self._fix(node, ctx, list(counts)) if kind == "loop" else None
+        fix = self._fix(node, ctx, list(counts), sites[0].owner) if kind == "loop" else None
         yield Report(
             node,
             f"{kind} looks up {total} global or builtin name{'s' if total != 1 else ''} per iteration "
@@ -180,11 +180,10 @@ class GlobalLookupInLoop(Rule):
             fix=fix,
         )
 
-    def _fix(self, node, ctx: NodeContext, names) -> Optional[FixSpec]:
+    def _fix(self, node, ctx: NodeContext, names, owner) -> Optional[FixSpec]:
         """Bind the names before the OUTERMOST loop of the function that holds this one: a
         global is the same on every iteration of every loop, and binding it inside an outer
         loop would only move the lookups there."""
-        scope, _ = function_scope(ctx)
         if ctx.loops:
             node = ctx.loops[0]
             index = next(i for i, a in enumerate(ctx.ancestors) if a is node)
@@ -193,7 +192,7 @@ class GlobalLookupInLoop(Rule):
             parent = ctx.parent
         if not isinstance(parent, (cst.IndentedBlock, cst.Module)):
             return None
-        taken = names_in(scope)
+        taken = scope_names(owner)
         bindings = {}
         local_of = {}
         for name in names:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -11,7 +11,8 @@ from bytelint.bytecode import Kind, ScopeKind
 from bytelint.bytecode.operands import call_shape, callee_code_unit
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, all_sites
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.fixfacts import comprehensions_inlined, keeps_comments, renumbers_code_objects
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 
@@ -60,10 +61,22 @@ class JoinGenerator(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The rewrite is equivalent for `str.join` and `bytes.join`, which
-    consume the whole argument before joining. A `join` method of another type (a path
-    library's `join`, say) might consume items lazily; bytelint cannot see the receiver's
-    type.
+    The fix puts the generator expression in brackets: `sep.join([x for x in xs])`. For
+    `str.join` and `bytes.join` that is the same computation: they turn their argument into a
+    list before looking at any item, so the items are computed in the same order, with the
+    same side effects and exceptions, before anything is joined. It is **safe** when the
+    separator is a string or bytes literal (then `join` is certainly `str.join` or
+    `bytes.join`) and **unsafe** (applied with `--unsafe-fixes`) otherwise: a `join` method
+    of another type (a path library's `join`, say) might consume items lazily, and bytelint
+    cannot see the receiver's type. A generator with `await` or `async for` is left alone
+    (it is an asynchronous generator, which `join` rejects). When the fix runs on Python
+    3.12+, where list comprehensions are inlined into the function, it is not offered for a
+    generator that reads the function's local variables: they would stop being closure
+    cells, so code outside the edited line compiles differently and the fixer's proofs
+    reject the fix (run the fix under 3.9-3.11 for those). Since the proofs tell a
+    function's nested code objects apart by name and order, the fix is not offered either
+    where it would renumber them: when another generator expression (or, before 3.12, a list
+    comprehension) comes later in the same function.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -84,6 +97,8 @@ class JoinGenerator(Rule):
     summary = "str.join(generator) builds a list anyway: pass a list comprehension"
     versions = ">=3.9"
     node_types = (cst.Call,)
+    fixable = "safe or unsafe"
+    requires_names = frozenset({"join"})
 
     VALID = (
         Valid("def f(xs):\n    return ','.join([str(x) for x in xs])\n"),
@@ -93,20 +108,51 @@ class JoinGenerator(Rule):
         Valid("def f(xs):\n    return ','.join(str(x) for x in xs)\n", target="<3.10"),
     )
     INVALID = (
-        Invalid("def f(xs):\n    return ','.join(str(x) for x in xs)\n", target="py310", count=1, message="join(["),
-        Invalid("def f(xs):\n    return ''.join(x for x in xs if x)\n", count=1),
-        Invalid("def f(xs):\n    return b''.join(x[:2] for x in xs)\n", count=1),
-        Invalid("def f(xs):\n    return ','.join(str(x) for x in xs)\n", target="py39", count=1, message="on Python 3.10-3.13"),
-        Invalid("SEP = ', '\n\nLINE = SEP.join(f'{i}' for i in range(3))\n", count=1),
+        Invalid(
+            "def f(xs):\n    return ','.join(str(x) for x in xs)\n",
+            target="py310",
+            count=1,
+            message="join([",
+            fixed="def f(xs):\n    return ','.join([str(x) for x in xs])\n",
+        ),
+        Invalid(
+            "def f(xs):\n    return ''.join(x for x in xs if x)\n",
+            count=1,
+            fixed="def f(xs):\n    return ''.join([x for x in xs if x])\n",
+        ),
+        Invalid(
+            "def f(xs):\n    return b''.join(x[:2] for x in xs)\n",
+            count=1,
+            fixed="def f(xs):\n    return b''.join([x[:2] for x in xs])\n",
+        ),
+        Invalid(
+            "def f(xs):\n    return ','.join(str(x) for x in xs)\n",
+            target="py39",
+            count=1,
+            message="on Python 3.10-3.13",
+            fixed="def f(xs):\n    return ','.join([str(x) for x in xs])\n",
+        ),
+        Invalid(
+            "SEP = ', '\n\nLINE = SEP.join(f'{i}' for i in range(3))\n",
+            count=1,
+            fixed="SEP = ', '\n\nLINE = SEP.join([f'{i}' for i in range(3)])\n",
+        ),
+        Invalid(
+            "def f(rows):\n    return '\\n'.join((\n        row.strip()  # one per line\n        for row in rows\n    ))\n",
+            count=1,
+            fixed="def f(rows):\n    return '\\n'.join([\n        row.strip()  # one per line\n        for row in rows\n    ])\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
         def joins_generator(unit, instr) -> bool:
             return _generator_unit(instr) is not None
 
+        units = [u for u in file.bytecode.units if "join" in u.code.co_names]  # the others call no join
+
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, _calls_per_item(_generator_unit(site.instr)))
-            for site in all_sites(file.bytecode.units, (Kind.CALL,), joins_generator)
+            for site in all_sites(units, (Kind.CALL,), joins_generator)
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
@@ -125,7 +171,7 @@ class JoinGenerator(Rule):
             return
         where = "" if pays == targets else f" (measurable on Python {describe(pays)})"
         sep = cst.Module(body=()).code_for_node(func.value)
-        if len(sep) > 12:
+        if len(sep) > 12 or "\n" in sep:
             sep = "sep"
         yield Report(
             node.args[0].value,
@@ -135,7 +181,48 @@ class JoinGenerator(Rule):
                 "join() called on the result of a generator expression",
                 f"the generator's loop makes {calls} call{'s' if calls != 1 else ''} per item",
             ),
+            fix=_fix(node, _generator_unit(sites[0].instr)),
         )
+
+
+_STRING_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+class _Suspends(cst.CSTVisitor):
+    found = False
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.found = True
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if node.asynchronous is not None:
+            self.found = True
+
+
+def _fix(call: cst.Call, unit) -> Optional[FixSpec]:
+    """`sep.join(<genexpr>)` -> `sep.join([<list comprehension>])`: safe when `sep` is a string
+    literal (so `join` is str.join or bytes.join), unsafe otherwise."""
+    inlined = comprehensions_inlined()
+    if unit is None or (unit.code.co_freevars and inlined):
+        return None  # the function's variables it reads would stop being cells (see the docs)
+    position = unit.parent.children.index(unit) + 1 if unit.parent is not None else 0
+    if renumbers_code_objects(unit.parent, position, {"<genexpr>"} if inlined else {"<genexpr>", "<listcomp>"}):
+        return None
+    generator = call.args[0].value
+    suspends = _Suspends()
+    generator.visit(suspends)
+    if suspends.found:
+        return None  # an asynchronous generator: join() rejects it, a comprehension would await
+    comprehension = cst.ListComp(elt=generator.elt, for_in=generator.for_in)
+    if generator.lpar:  # `join((\n    x\n    for x in xs\n))`: the brackets take the parentheses' place
+        comprehension = comprehension.with_changes(
+            lbracket=cst.LeftSquareBracket(whitespace_after=generator.lpar[0].whitespace_after),
+            rbracket=cst.RightSquareBracket(whitespace_before=generator.rpar[-1].whitespace_before),
+        )
+    if not keeps_comments(generator, comprehension):
+        return None
+    safe = isinstance(call.func.value, _STRING_LITERALS)
+    return FixSpec({generator: comprehension}, safe=safe, description="pass a list comprehension")
 
 
 def _generator_unit(call):

@@ -9,8 +9,9 @@ import libcst as cst
 from bytelint.bytecode import VERSION_FACTS, Kind, NameClass
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, body_effects, is_builtin_load, iteration_weight
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import Site, SiteIndex, body_effects, is_builtin_load, iteration_weight, units_naming
+from bytelint.fixfacts import code_of, in_place_of, keeps_comments
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 _NAME_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD)
@@ -78,9 +79,15 @@ class ListCopyInFor(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Dropping the copy is unsafe when something the loop calls changes
-    `y` (a dict changing size during iteration raises `RuntimeError`; a list silently skips or
-    repeats items), and when `y` is an iterator that something else also consumes.
+    The fix drops the copy: `for x in list(y)` becomes `for x in y`. It is **unsafe**
+    (applied with `--unsafe-fixes`), because the checks above cover the loop body's own code
+    only. Code it runs indirectly (an item's `__add__`, `__str__` or `__eq__`, say) could
+    still change `y`: a dict changing size during iteration raises `RuntimeError`, a list
+    silently skips or repeats items. When `y` is an iterator or a generator, the copy
+    consumed it completely before the first iteration; iterated directly, its code runs
+    interleaved with the loop body, a `break` or an exception leaves the rest unconsumed, and
+    an exception the iterator raises comes after some iterations instead of before any. And
+    `list` or `tuple` patched in `builtins` at run time would no longer be called.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -104,6 +111,7 @@ class ListCopyInFor(Rule):
     summary = "`for x in list(y)` copies y although the loop cannot change it"
     versions = ">=3.9"
     node_types = (cst.For,)
+    requires_names = frozenset({"list", "tuple"})
 
     VALID = (
         Valid("def f(d):\n    for k in list(d):\n        del d[k]\n"),
@@ -120,10 +128,29 @@ class ListCopyInFor(Rule):
         ),
     )
     INVALID = (
-        Invalid("def f(xs):\n    t = 0\n    for x in list(xs):\n        t += x\n    return t\n", count=1, message="`for x in xs`"),
-        Invalid("def f(xs):\n    t = 0\n    for x in tuple(xs):\n        t += x\n    return t\n", count=1),
-        Invalid("def f(d):\n    t = 0\n    for k, v in list(d.items()):\n        t += v\n    return t\n", count=1, message="d.items()"),
-        Invalid("def f(xs):\n    for x in list(xs):\n        print(x)\n", target="py311", count=1),
+        Invalid(
+            "def f(xs):\n    t = 0\n    for x in list(xs):\n        t += x\n    return t\n",
+            count=1,
+            message="`for x in xs`",
+            fixed="def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n",
+        ),
+        Invalid(
+            "def f(xs):\n    t = 0\n    for x in tuple(xs):  # sum\n        t += x\n    return t\n",
+            count=1,
+            fixed="def f(xs):\n    t = 0\n    for x in xs:  # sum\n        t += x\n    return t\n",
+        ),
+        Invalid(
+            "def f(d):\n    t = 0\n    for k, v in list(d.items()):\n        t += v\n    return t\n",
+            count=1,
+            message="d.items()",
+            fixed="def f(d):\n    t = 0\n    for k, v in d.items():\n        t += v\n    return t\n",
+        ),
+        Invalid(
+            "def f(xs):\n    for x in list(xs):\n        print(x)\n",
+            target="py311",
+            count=1,
+            fixed="def f(xs):\n    for x in xs:\n        print(x)\n",
+        ),
         Invalid("def f(xs):\n    for x in list(xs):\n        print(x)\n", target="py39", count=1, message="on Python 3.11-3.13"),
     )
 
@@ -131,7 +158,7 @@ class ListCopyInFor(Rule):
         versions = file.targets_for(self)
         limit = max(_MAX_WEIGHT[VERSION_FACTS[v].specializing_interpreter] for v in versions)
         sites = []
-        for unit in file.bytecode.units:
+        for unit in units_naming(file.bytecode.units, self.requires_names):
             if not unit.loops:
                 continue
             instrs = unit.instrs
@@ -184,17 +211,30 @@ class ListCopyInFor(Rule):
             return
         if isinstance(node.target, cst.Name) and node.target.value == source:
             return
-        arg = cst.Module(body=()).code_for_node(it.args[0].value)
+        arg = _short(code_of(it.args[0].value))
         where = "" if pays == targets else f" (measurable on Python {describe(pays)})"
         yield Report(
             it,
             f"`{it.func.value}()` copies `{arg}` before the loop although the loop never changes it; "
-            f"iterate directly: `for {cst.Module(body=()).code_for_node(node.target)} in {arg}`{where}",
+            f"iterate directly: `for {_short(code_of(node.target))} in {arg}`{where}",
             evidence=(
                 f"builtin {it.func.value}() called on the iterable of a for loop",
                 f"iteration weight {weight} (instructions, calls x4)",
             ),
+            fix=_fix(it, ctx),
         )
+
+
+def _fix(call: cst.Call, ctx: NodeContext) -> Optional[FixSpec]:
+    """`list(y)` -> `y`; unsafe (see the docs: code the body runs, iterators, a patched builtin)."""
+    new = in_place_of(ctx, call, call.args[0].value)
+    if not keeps_comments(call, new):
+        return None
+    return FixSpec({call: new}, safe=False, description=f"drop the {call.func.value}() copy")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 and "\n" not in text else "..."
 
 
 class _Calls(cst.CSTVisitor):

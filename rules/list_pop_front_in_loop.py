@@ -9,8 +9,9 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, few_iterations, function_scope, hot_sites
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import SiteIndex, few_iterations, function_scope, hot_sites, units_naming
+from bytelint.fixfacts import bound_once_to, builtin_visible, importable, owner_unit, truth_test, uses_of, with_import
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _RECEIVERS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.ATTR_LOAD)
 _NAME_STORES = (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE)
@@ -69,10 +70,19 @@ class ListPopFrontInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. A deque is not a list: it has no slicing, `sort()` or `insert()` at
-    arbitrary speed, and indexing into its middle is O(n). Other code that receives the
-    object may expect a list. When the list must stay a list, iterating over it (or popping
-    from the end after reversing it once) also avoids the quadratic cost.
+    The fix is offered for a local variable bound once, to a list display or `list(...)`,
+    that never leaves the function: its only other uses are `pop()`, `pop(0)`,
+    `insert(0, x)`, `append`, `extend`, `remove`, `count`, `index`, `clear`, `len()`, an `in`
+    test, indexing with a single index, and truth tests (`while q:`). It makes the list a
+    `collections.deque` (`q = deque([root])`; `deque` is imported inside the function unless
+    the module already imports it or `collections`) and turns `pop(0)` into `popleft()` and
+    `insert(0, x)` into `appendleft(x)` throughout the function. It is **unsafe** (applied
+    with `--unsafe-fixes`): those operations do the same on a deque, but the error messages
+    differ (`pop from an empty deque`), `list` could be rebound at run time, and whatever
+    inspects the function's variables (a debugger, `locals()`) sees a deque. A list passed
+    in, stored on an object or returned is never converted: other code may expect a list
+    (slicing, `sort()`, `==` with a list). When it must stay a list, iterating over it (or
+    popping from the end after reversing it once) also avoids the quadratic cost.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -98,6 +108,8 @@ class ListPopFrontInLoop(Rule):
     summary = "list.pop(0) / list.insert(0, x) in a loop moves the whole list every time: use a deque"
     versions = ">=3.9"
     node_types = (cst.Call,)
+    fixable = "unsafe"
+    requires_names = frozenset({"pop", "insert"})
 
     VALID = (
         Valid("def f(q):\n    return q.pop(0)\n"),
@@ -116,6 +128,22 @@ class ListPopFrontInLoop(Rule):
             message="self.queue",
         ),
         Invalid("def f(q):\n    return [q.pop(0) for _ in range(len(q))]\n", count=1),
+        Invalid(
+            "def bfs(root):\n    queue = [root]  # to visit\n    order = []\n    while queue:\n        node = queue.pop(0)\n"
+            "        order.append(node)\n        queue.extend(node.children)\n    return order\n",
+            count=1,
+            message="queue.popleft()",
+            fixed="def bfs(root):\n    from collections import deque\n    queue = deque([root])  # to visit\n    order = []\n"
+            "    while queue:\n        node = queue.popleft()\n        order.append(node)\n        queue.extend(node.children)\n"
+            "    return order\n",
+        ),
+        Invalid(
+            "from collections import deque\n\n\ndef drain(items, limit):\n    q = list(items)\n    while q and len(q) > limit:\n"
+            "        print(q.pop(0))\n    for x in items:\n        q.insert(0, x)\n",
+            count=2,
+            fixed="from collections import deque\n\n\ndef drain(items, limit):\n    q = deque(items)\n    while q and len(q) > limit:\n"
+            "        print(q.popleft())\n    for x in items:\n        q.appendleft(x)\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -145,7 +173,7 @@ class ListPopFrontInLoop(Rule):
                 return False  # a new list each iteration: popped once, not drained
             return True
 
-        return SiteIndex(hot_sites(file.bytecode.units, (Kind.CALL,), is_front_call))
+        return SiteIndex(hot_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CALL,), is_front_call))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         func = node.func
@@ -172,7 +200,7 @@ class ListPopFrontInLoop(Rule):
             verb = "moves every remaining item"
         else:
             item = cst.Module(body=()).code_for_node(node.args[1].value)
-            if len(item) > 20:
+            if len(item) > 20 or "\n" in item:
                 item = "x"
             what, fix = f"`{receiver}.insert(0, ...)`", f"`{receiver}.appendleft({item})`"
             verb = "moves every item"
@@ -181,6 +209,7 @@ class ListPopFrontInLoop(Rule):
             f"{what} in a loop {verb} of the list one place on every call (quadratic over the loop); "
             f"make it a collections.deque and use {fix}",
             evidence=(f"{sites[0].instr.opname} of {func.attr.value}(0, ...) on every iteration of a loop that keeps the same receiver",),
+            fix=_fix(func.value, ctx, sites[0]) if isinstance(func.value, cst.Name) else None,
         )
 
 
@@ -285,3 +314,82 @@ def _same_call(site, node: cst.Call, ctx: NodeContext) -> bool:
         return True
     node_span = ctx.span(node)
     return (span[0], span[1], span[2], span[3]) == (node_span.line, node_span.col, node_span.end_line, node_span.end_col)
+
+
+# --- fix ------------------------------------------------------------------------------------
+
+# deque methods that take the same arguments and do the same as the list's
+_SAME_METHODS = frozenset({"append", "extend", "remove", "count", "index", "clear"})
+
+
+def _is_zero(arg: cst.Arg) -> bool:
+    return arg.keyword is None and not arg.star and isinstance(arg.value, cst.Integer) and arg.value.value == "0"
+
+
+def _rewrite_use(name: cst.Name, ancestors, replacements: dict) -> bool:
+    """Record how a read of the list turns into a read of the deque; False when it cannot."""
+    parent = ancestors[-1] if ancestors else None
+    if isinstance(parent, cst.Attribute) and parent.value is name and len(ancestors) > 1:
+        call = ancestors[-2]
+        if not isinstance(call, cst.Call) or call.func is not parent or any(a.keyword or a.star for a in call.args):
+            return False
+        method, args = parent.attr.value, call.args
+        if method == "pop" and not args:
+            return True
+        if method == "pop" and len(args) == 1 and _is_zero(args[0]):
+            replacements[call] = call.with_changes(func=parent.with_changes(attr=cst.Name("popleft")), args=())
+            return True
+        if method == "insert" and len(args) == 2 and _is_zero(args[0]):
+            new_args = [args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            replacements[call] = call.with_changes(func=parent.with_changes(attr=cst.Name("appendleft")), args=new_args)
+            return True
+        return method in _SAME_METHODS
+    if isinstance(parent, cst.Arg) and len(ancestors) > 1:
+        call = ancestors[-2]  # len(q)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len" and len(call.args) == 1
+    if isinstance(parent, cst.ComparisonTarget):
+        return parent.comparator is name and isinstance(parent.operator, (cst.In, cst.NotIn))
+    if isinstance(parent, cst.Subscript):
+        return parent.value is name and len(parent.slice) == 1 and isinstance(parent.slice[0].slice, cst.Index)
+    return truth_test(name, ancestors)
+
+
+def _fix(receiver: cst.Name, ctx: NodeContext, site) -> Optional[FixSpec]:
+    """Make a local list that never leaves the function a deque: `q = [...]` -> `q =
+    deque([...])`, `q.pop(0)` -> `q.popleft()`, `q.insert(0, x)` -> `q.appendleft(x)`, in the
+    whole function. Unsafe (see the docs)."""
+    function, kind = function_scope(ctx)
+    name = receiver.value
+    if kind != "function" or not bound_once_to(function, owner_unit(site.unit), name, (cst.List, cst.Call)):
+        return None
+    uses = uses_of(function, name)
+    replacements: dict = {}
+    binding = None
+    for node, ancestors in uses.uses:
+        parent = ancestors[-1]
+        if isinstance(parent, cst.AssignTarget) and parent.target is node:
+            binding = ancestors[-2]
+            continue
+        if isinstance(parent, cst.Param) or not _rewrite_use(node, ancestors, replacements):
+            return None  # the list is used as a list, or leaves the function
+    line = uses.statement_of.get(id(binding))
+    if binding is None or line is None or len(binding.targets) != 1:
+        return None
+    value = binding.value
+    if isinstance(value, cst.Call):
+        if not (isinstance(value.func, cst.Name) and value.func.value == "list" and len(value.args) <= 1):
+            return None
+        if value.args and (value.args[0].keyword or value.args[0].star) or not builtin_visible(ctx, "list"):
+            return None
+    found = importable(ctx, function, "collections", "deque", prefer_module=False)
+    if found is None:
+        return None
+    deque, imports = found
+    if isinstance(value, cst.List):
+        args = [cst.Arg(value)] if value.elements else []
+        new_value = cst.Call(func=cst.parse_expression(deque), args=args)
+    else:
+        new_value = value.with_changes(func=cst.parse_expression(deque))
+    replacements[line] = line.with_changes(body=[binding.with_changes(value=new_value)])
+    replacements = with_import(function, None, replacements, imports)
+    return FixSpec(replacements, safe=False, description=f"make {name} a collections.deque")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set
 
 import libcst as cst
 
 from bytelint.bytecode import Kind, NameClass, ScopeKind
+from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, site_in_scope
 from bytelint.rule import Invalid, Report, Rule, Valid
@@ -41,6 +42,9 @@ _FUNCTION_UNITS = (ScopeKind.FUNCTION, ScopeKind.COMPREHENSION, ScopeKind.GENEXP
 # iteration; 120 keeps a margin. Linear builtins (max, sorted, ...) are reported whatever the
 # iteration size: the slow form is quadratic.
 _WEIGHT_PER_CALL = 120
+
+# stores that (re)bind a variable
+_NAME_STORES = frozenset({Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE})
 
 
 class LoopInvariantComputation(Rule):
@@ -160,6 +164,7 @@ class LoopInvariantComputation(Rule):
         math = {n for n, m in namespace.imported_modules.items() if m == "math"} - namespace.rebound
         builtins = {n for n in _PURE if all(namespace.classify(n, v) is NameClass.BUILTIN for v in targets)}
         sites: List[Site] = []
+        stored: Dict[int, Set[str]] = {}
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
@@ -175,6 +180,14 @@ class LoopInvariantComputation(Rule):
                     continue
                 loop = unit.hot_loop_of(instr)
                 if loop is None and unit.inherited_depth() == 0:
+                    continue
+                # Decided on the bytecode, before any parsing: too heavy an iteration for one
+                # saved call to count, or an argument the loop itself assigns.
+                linear = name in _LINEAR or name.rsplit(".", 1)[-1] in _MATH_LINEAR
+                if loop is not None and not linear and iteration_weight(loop) > _WEIGHT_PER_CALL:
+                    continue
+                callee = instrs[k + 1] if "." in name else instr
+                if loop is not None and _takes_loop_variable(unit, callee, loop, stored):
                     continue
                 sites.append(Site(unit, instr, loop, name))
         return SiteIndex(sites)
@@ -222,6 +235,25 @@ class LoopInvariantComputation(Rule):
             f"never change in the loop; compute it once before the loop",
             evidence=(f"{name} called inside the compiled loop body", "arguments: " + (", ".join(sorted(arguments)) or "constants")),
         )
+
+
+_VARIABLE_LOADS = frozenset({Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD})
+
+
+def _takes_loop_variable(unit, callee, loop, stored: Dict[int, Set[str]]) -> bool:
+    """Is a positional argument of the call of ``callee`` a variable the loop assigns (its
+    target, say)? Then the call is not invariant, whatever the source looks like."""
+    names = stored.get(id(loop))
+    if names is None:
+        names = stored[id(loop)] = {i.name for i in loop.instrs() if i.kind in _NAME_STORES and i.name}
+    instrs = unit.instrs
+    for later in instrs[callee.index + 1 : callee.index + 64]:
+        if later.kind is not Kind.CALL:
+            continue
+        shape = call_shape(later)
+        if shape is not None and shape.callee is callee:
+            return any(a is not None and a.kind in _VARIABLE_LOADS and a.name in names for a in shape.positional)
+    return False
 
 
 def _callee(node: cst.Call) -> Optional[str]:

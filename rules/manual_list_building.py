@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -18,7 +18,9 @@ from bytelint.evidence import (
     hot_sites,
     iteration_weight,
 )
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.fixfacts import child_position, comments_in, comprehensions_inlined, introspects, owner_unit, renumbers_code_objects
+from bytelint.rewrites import names_in
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
 _NAME_LOADS = (Kind.FAST_LOAD, Kind.NAME_LOAD, Kind.DEREF_LOAD)
@@ -104,11 +106,29 @@ class ManualListBuilding(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The comprehension is equivalent except for three details: if an
-    item raises, the loop leaves a partly filled container behind (the comprehension
-    assigns nothing); a dict comprehension evaluates the key before the value, where
-    `d[k] = v` evaluates the value first; and the loop variables are not left bound after a
-    comprehension (bytelint only reports when nothing reads them afterwards).
+    The fix replaces the empty container, created by the statement right before the loop,
+    and the loop by one comprehension: `out = [x * 2 for x in xs if x]`; comments inside the
+    loop move above the new statement. It is **safe** only when the comprehension behaves
+    like the loop for every input:
+    - every target version inlines comprehensions (3.12+); before, a comprehension runs in a
+      frame of its own, so deep recursion through the items hits the recursion limit sooner
+      (and tracebacks show one more frame);
+    - the container is a `[]` or `{}` display (`list()`, `set()` or `dict()` could be rebound
+      at run time);
+    - for a dict, the key and value are constants or loop variables (`d[k] = v` evaluates
+      the value first, a dict comprehension the key);
+    - nothing can see the half-filled container or the loop variables when an item raises:
+      the loop is in a function and not inside a `with` block (whose context manager could
+      swallow the exception), the container is a plain local that no closure reads, and the
+      function does not call `locals()`, `vars()`, `dir()`, `eval()` or `exec()`.
+
+    Otherwise it is **unsafe** (applied with `--unsafe-fixes`). When the fix runs on 3.9-3.11
+    it is not offered if the items read other local variables of the function (they would
+    become closure cells, which changes the function's code outside the edited lines, and
+    the fixer's proofs reject that), nor if an item calls `super()`, `locals()` or the like,
+    which would see the comprehension's frame instead of the function's.
+    Nor where a comprehension of the same kind comes later in the function on those
+    versions: the fixer's proofs tell nested code objects apart by name and order.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -132,6 +152,7 @@ class ManualListBuilding(Rule):
     summary = "A fresh list/set/dict filled item by item in a loop: a comprehension is faster"
     versions = ">=3.9"
     node_types = (cst.For,)
+    fixable = "safe or unsafe"
 
     VALID = (
         Valid("def f(xs, out):\n    for x in xs:\n        out.append(x * 2)\n    return out\n"),
@@ -151,21 +172,55 @@ class ManualListBuilding(Rule):
         Valid("def f(xs):\n    g = lambda: x\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out, g\n"),
     )
     INVALID = (
-        Invalid("def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n", count=1, message="list comprehension"),
+        Invalid(
+            "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n",
+            count=1,
+            message="list comprehension",
+            fixed="def f(xs):\n    out = [x * 2 for x in xs]\n    return out\n",
+        ),
         Invalid(
             "def f(xs):\n    out = []\n    for x in xs:\n        if x % 3:\n            out.append(x)\n    return out\n",
             count=1,
+            fixed="def f(xs):\n    out = [x for x in xs if x % 3]\n    return out\n",
         ),
-        Invalid("def f(xs):\n    seen = set()\n    for x in xs:\n        seen.add(x % 10)\n    return seen\n", count=1, message="set comprehension"),
+        Invalid(
+            "def f(xs):\n    seen = set()\n    for x in xs:\n        seen.add(x % 10)\n    return seen\n",
+            count=1,
+            message="set comprehension",
+            fixed="def f(xs):\n    seen = {x % 10 for x in xs}\n    return seen\n",
+        ),
         Invalid(
             "def f(rows):\n    cells = list()\n    for row in rows:\n        for c in row:\n            cells.append(c)\n    return cells\n",
             count=1,
+            fixed="def f(rows):\n    cells = [c for row in rows for c in row]\n    return cells\n",
         ),
-        Invalid("def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = x + 1\n    return d\n", target="py39", count=1, message="on Python 3.9-3.10"),
+        Invalid(
+            "def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = x + 1\n    return d\n",
+            target="py39",
+            count=1,
+            message="on Python 3.9-3.10",
+            fixed="def f(xs):\n    d = {x: x + 1 for x in xs}\n    return d\n",
+        ),
+        Invalid(
+            "def f(xs):\n    # squares of the odd ones\n    out = []  # result\n    for x in xs:  # each\n"
+            "        if x % 2:\n            out.append(x * x)\n    return out\n",
+            target="py312",
+            count=1,
+            fixed="def f(xs):\n    # squares of the odd ones\n    # each\n    out = [x * x for x in xs if x % 2]  # result\n    return out\n",
+        ),
+        Invalid(
+            "squares = []\nfor i in range(1000):\n    squares.append(i * i)\n",
+            count=1,
+            fixed="squares = [i * i for i in range(1000)]\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
-        return SiteIndex(_collecting_sites(file))
+        targets = file.targets_for(self)
+        # a loop too heavy to pay on every target is left out here, before any parsing
+        return SiteIndex(
+            site for site in _collecting_sites(file) if any(site.extra[2] <= _limit(site.extra[1], v) for v in targets)
+        )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.asynchronous is not None or node.orelse is not None:
@@ -206,6 +261,7 @@ class ManualListBuilding(Rule):
                 f"{kind} filled on every iteration of a plain for loop",
                 f"iteration weight {weight} (instructions, calls x4)",
             ),
+            fix=_fix(node, collect, name, kind, ctx, sites[0]),
         )
 
 
@@ -220,7 +276,15 @@ def _next_real(instrs, index: int):
 
 
 def _collecting_sites(file: FileContext):
+    calls: Dict[int, bool] = {}
+
     def collects(unit, instr) -> bool:
+        if instr.kind is Kind.CALL:  # a unit that never names append/add has no such call
+            named = calls.get(id(unit))
+            if named is None:
+                named = calls[id(unit)] = not _METHODS.keys().isdisjoint(unit.code.co_names)
+            if not named:
+                return False
         return _collected_name(instr) is not None
 
     for site in hot_sites(file.bytecode.units, (Kind.CALL, Kind.SUBSCR_STORE), collects):
@@ -459,3 +523,149 @@ class _LaterUses(cst.CSTVisitor):
             span = self.ctx.span(node)
             if (span.line, span.col) >= self.after:
                 self.found = True
+
+
+# --- fix ------------------------------------------------------------------------------------
+
+# Expressions a comprehension's `in` or `if` clause cannot hold without parentheses (tuples
+# neither, nor a dict comprehension's key or value).
+_NEEDS_PARENS = (cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Yield)
+# Names whose meaning changes inside a comprehension's own scope (3.9-3.11): they see the
+# comprehension's frame, not the function's.
+_FRAME_NAMES = frozenset({"super", "__class__", "locals", "vars", "dir", "eval", "exec"})
+_SIMPLE = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
+
+
+def _parenthesized(expr: cst.BaseExpression, kinds=_NEEDS_PARENS + (cst.Tuple,)) -> cst.BaseExpression:
+    if expr.lpar or not isinstance(expr, kinds):
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _clauses(loop: cst.For, collect) -> Optional[list]:
+    """The loop as comprehension clauses, outermost first: ("for", For) or ("if", If)."""
+    clauses = []
+    statement: Any = loop
+    while statement is not collect:
+        clauses.append(("for" if isinstance(statement, cst.For) else "if", statement))
+        statement = _single_statement(statement.body)
+        if statement is None:
+            return None
+    return clauses
+
+
+def _plain_target(target) -> bool:
+    if isinstance(target, cst.Name):
+        return True
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return all(_plain_target(e.value) for e in target.elements)
+    if isinstance(target, cst.StarredElement):
+        return _plain_target(target.value)
+    return False
+
+
+def _fix(loop: cst.For, collect, name: str, kind: str, ctx: NodeContext, site: Site) -> Optional[FixSpec]:
+    """`out = []` right before `for x in xs: [if c:] out.append(e)` -> `out = [e for x in xs [if c]]`
+    (and the set and dict forms). See the docs for when it is safe."""
+    block = _enclosing_block(ctx, loop)
+    index = next(i for i, statement in enumerate(block) if statement is loop)
+    init = block[index - 1] if index else None
+    if not (isinstance(init, cst.SimpleStatementLine) and len(init.body) == 1 and _uses(init, name)):
+        return None  # the container is not created right before the loop
+    clauses = _clauses(loop, collect)
+    if clauses is None or not all(_plain_target(c.target) for t, c in clauses if t == "for"):
+        return None
+    if kind == "dict":
+        target = collect.targets[0].target
+        key, value = target.slice[0].slice.value, collect.value
+        inner = [key, value]
+    else:
+        value = collect.value.args[0].value
+        inner = [value]
+    # Everything but the first iterable runs in the comprehension's own scope.
+    inner += [c.test if t == "if" else c.iter for t, c in clauses[1:]]
+    used = set().union(*(names_in(part) for part in inner))
+    if used & _FRAME_NAMES:
+        return None
+    unit = owner_unit(site.unit)
+    if not comprehensions_inlined():
+        # 3.9-3.11: function variables the comprehension reads become closure cells, which changes
+        # the function's code outside the edited lines (the fixer's proofs reject that)
+        targets = set().union(*(names_in(c.target) for t, c in clauses if t == "for"))
+        code = unit.code
+        fast = set(code.co_varnames) - set(code.co_cellvars)
+        if unit.kind is ScopeKind.FUNCTION and (used - targets) & fast:
+            return None
+        created = {"list": "<listcomp>", "set": "<setcomp>", "dict": "<dictcomp>"}[kind]
+        if renumbers_code_objects(unit, child_position(unit, ctx.span(loop).line), {created}):
+            return None  # a comprehension of the same kind later in the function would be renumbered
+    # Build the clauses from the innermost out.
+    following = None
+    ifs: list = []
+    for what, clause in reversed(clauses):
+        if what == "if":
+            ifs.insert(0, cst.CompIf(test=_parenthesized(clause.test)))
+            continue
+        following = cst.CompFor(
+            target=clause.target, iter=_parenthesized(clause.iter), ifs=ifs, inner_for_in=following
+        )
+        ifs = []
+    if kind == "dict":
+        pair = (cst.Lambda, cst.Tuple)
+        comprehension = cst.DictComp(key=_parenthesized(key, pair), value=_parenthesized(value, pair), for_in=following)
+    elif kind == "set":
+        comprehension = cst.SetComp(elt=value, for_in=following)  # an argument: never a bare tuple
+    else:
+        comprehension = cst.ListComp(elt=value, for_in=following)
+    small = init.body[0].with_changes(value=comprehension)
+    # Comments inside the loop that do not travel with an expression go above the statement.
+    parts = inner + [c.target for t, c in clauses if t == "for"] + [clauses[0][1].iter]
+    kept = {id(c) for part in parts for c in comments_in(part)}
+    moved = [c for c in comments_in(loop.with_changes(leading_lines=())) if id(c) not in kept]
+    leading = list(init.leading_lines) + [line for line in loop.leading_lines if line.comment is not None]
+    leading += [cst.EmptyLine(comment=c) for c in moved]
+    statement = init.with_changes(body=[small], leading_lines=leading)
+    if isinstance(ctx.parent, cst.IndentedBlock):
+        body = list(ctx.parent.body)
+        body[index - 1 : index + 1] = [statement]
+        replacements = {ctx.parent: ctx.parent.with_changes(body=body)}
+    else:
+        replacements = {init: statement, loop: cst.RemovalSentinel.REMOVE}
+    loop_targets = set().union(*(names_in(c.target) for t, c in clauses if t == "for"))
+    safe = _safe(init, name, kind, key if kind == "dict" else None, value, loop_targets, ctx, unit)
+    return FixSpec(replacements, safe=safe,
+                   description=f"build {name} with a {_COMPREHENSION[kind]}")
+
+
+def _settled(expr, targets) -> bool:
+    """Does evaluating ``expr`` run no code and never fail: a constant, or a loop variable?"""
+    if isinstance(expr, cst.Name):
+        return expr.value in targets
+    return isinstance(expr, _SIMPLE)
+
+
+def _safe(init, name: str, kind: str, key, value, targets, ctx: NodeContext, unit) -> bool:
+    """The comprehension behaves like the loop for every input when: it runs in the function's
+    own frame (every target version inlines comprehensions), the container is a literal (not a
+    call of a builtin that could be rebound), a dict's key and value neither run code nor fail
+    (their order differs), and nothing can see the half-filled container or the loop
+    variables when an item raises (a plain local, not read by a closure, `locals()` and the
+    like, nor after a `with` block whose context manager may swallow the exception)."""
+    if function_scope(ctx)[1] != "function" or unit.kind is not ScopeKind.FUNCTION:
+        return False
+    if not all(VERSION_FACTS[v].inlined_comprehensions for v in ctx.file.config.target_versions):
+        return False
+    if not isinstance(init.body[0].value, (cst.List, cst.Dict)):
+        return False
+    if kind == "dict" and not all(_settled(part, targets) for part in (key, value)):
+        return False
+    if any(i.kind in (Kind.DEREF_STORE, Kind.DEREF_LOAD) and i.name == name for i in unit.instrs):
+        return False
+    if introspects(unit):
+        return False
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            break
+        if isinstance(ancestor, cst.With):
+            return False
+    return True

@@ -6,11 +6,22 @@ from typing import Iterable, List, Optional
 
 import libcst as cst
 
-from bytelint.bytecode import Kind, NameClass
+from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import producer
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.fixfacts import (
+    bound_once_to,
+    builtin_visible,
+    child_position,
+    comprehensions_inlined,
+    keeps_comments,
+    owner_unit,
+    renumbers_code_objects,
+    truth_test,
+    uses_of,
+)
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _LOCAL_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD)
 _STORES = (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE)
@@ -60,9 +71,15 @@ class MembershipInInvariantList(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. A set needs hashable items, does not keep order or duplicates (keep
-    the list too if other code needs them), and matches by hash and equality rather than
-    equality alone. When the list is also used as a list, build a separate set for the tests.
+    The fix builds a set where the list is built (`[...]` becomes `{...}`, a list
+    comprehension a set comprehension, `list(xs)` or `sorted(xs)` becomes `set(xs)`), when
+    the variable is a local bound once and its only other uses are membership tests and
+    truth tests (`if names:`). It is **unsafe** (applied with `--unsafe-fixes`): a set needs
+    hashable items (building it raises `TypeError` otherwise, and so does testing an
+    unhashable value, which the list answered with `False`), and it matches by hash and
+    equality rather than by equality alone (objects that compare equal but hash differently
+    stop matching). A list that is also used as a list (iterated, indexed, passed on) is
+    left alone: build a separate set for the tests.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -85,6 +102,7 @@ class MembershipInInvariantList(Rule):
     summary = "`x in lst` in a loop scans a list that never changes: build a set once"
     versions = ">=3.9"
     node_types = (cst.Comparison,)
+    fixable = "unsafe"
 
     VALID = (
         Valid("def f(xs):\n    n = 0\n    for x in xs:\n        if x in [1, 2, 3]:\n            n += 1\n    return n\n"),
@@ -98,14 +116,29 @@ class MembershipInInvariantList(Rule):
         Valid("def f(groups):\n    seen = []\n    for g in groups:\n        seen.extend([x for x in g if x not in seen])\n    return seen\n"),
     )
     INVALID = (
-        Invalid("def f(xs, ys):\n    ok = list(ys)\n    return [x for x in xs if x in ok]\n", count=1, message="set"),
+        Invalid(
+            "def f(xs, ys):\n    ok = list(ys)\n    return [x for x in xs if x in ok]\n",
+            count=1,
+            message="set",
+            fixed="def f(xs, ys):\n    ok = set(ys)\n    return [x for x in xs if x in ok]\n",
+        ),
         Invalid(
             "def f(xs):\n    names = ['a', 'b', 'c', 'd']\n    n = 0\n    for x in xs:\n        if x not in names:\n            n += 1\n    return n\n",
             count=1,
             message="`names`",
+            fixed="def f(xs):\n    names = {'a', 'b', 'c', 'd'}\n    n = 0\n    for x in xs:\n        if x not in names:\n            n += 1\n    return n\n",
         ),
-        Invalid("def f(xs, ys):\n    ok = sorted(ys)\n    i = 0\n    while xs[i] in ok:\n        i += 1\n    return i\n", count=1),
-        Invalid("def f(xs, ys):\n    ok = [y.id for y in ys]\n    return any(x in ok for x in xs)\n", count=1),
+        Invalid(
+            "def f(xs, ys):\n    ok = sorted(ys)\n    i = 0\n    while xs[i] in ok:\n        i += 1\n    return i\n",
+            count=1,
+            fixed="def f(xs, ys):\n    ok = set(ys)\n    i = 0\n    while xs[i] in ok:\n        i += 1\n    return i\n",
+        ),
+        Invalid(
+            "def f(xs, ys):\n    ok = [y.id for y in ys]\n    return any(x in ok for x in xs) if ok else None\n",
+            count=1,
+            fixed="def f(xs, ys):\n    ok = {y.id for y in ys}\n    return any(x in ok for x in xs) if ok else None\n",
+        ),
+        Invalid("def f(xs, ys):\n    ok = list(ys)\n    print([x for x in xs if x in ok], ok[0])\n", count=1),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -116,7 +149,7 @@ class MembershipInInvariantList(Rule):
             loop = unit.hot_loop_of(instr)
             if loop is not None and any(i.kind in _STORES and i.name == container.name for i in loop.instrs()):
                 return False
-            return True
+            return _assigned_in_owner(unit, container.name)
 
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, producer(site.instr, 0).name)
@@ -149,7 +182,72 @@ class MembershipInInvariantList(Rule):
                 f"`{op} {name}` scans the list `{name}` on every iteration (O(len) per test) although "
                 f"the loop never changes it; build a set once before the loop and test against that",
                 evidence=(f"membership test reads local {name} on every iteration; the loop never stores to it",),
+                fix=_fix(name, scope, ctx, sites[0]),
             )
+
+
+def _fix(name: str, function, ctx: NodeContext, site: Site) -> Optional[FixSpec]:
+    """Build a set instead of the list, where the list is only ever tested for membership (or
+    truth): `[...]` -> `{...}`, a list comprehension -> a set comprehension, `list(xs)` or
+    `sorted(xs)` -> `set(xs)`. Unsafe: hashing (see the docs)."""
+    if not bound_once_to(function, owner_unit(site.unit), name, (cst.List, cst.ListComp, cst.Call)):
+        return None
+    uses = uses_of(function, name)
+    binding = None
+    for node, ancestors in uses.uses:
+        parent = ancestors[-1]
+        if isinstance(parent, cst.AssignTarget) and parent.target is node and isinstance(ancestors[-2], cst.Assign):
+            binding = ancestors[-2]
+        elif isinstance(parent, cst.ComparisonTarget) and parent.comparator is node and isinstance(parent.operator, (cst.In, cst.NotIn)):
+            continue
+        elif not truth_test(node, ancestors):
+            return None  # used as a list (iterated, indexed, passed on): a set would not do
+    if binding is None or len(binding.targets) != 1:
+        return None
+    value = binding.value
+    if isinstance(value, cst.List) and value.elements:
+        new = cst.Set(
+            elements=value.elements,
+            lbrace=cst.LeftCurlyBrace(whitespace_after=value.lbracket.whitespace_after),
+            rbrace=cst.RightCurlyBrace(whitespace_before=value.rbracket.whitespace_before),
+            lpar=value.lpar,
+            rpar=value.rpar,
+        )
+    elif isinstance(value, cst.ListComp):
+        unit = owner_unit(site.unit)
+        if not comprehensions_inlined() and renumbers_code_objects(unit, child_position(unit, ctx.span(value).line) + 1, {"<listcomp>", "<setcomp>"}):
+            return None  # the fixer's proofs would compare later comprehensions with the wrong ones
+        new = cst.SetComp(
+            elt=value.elt,
+            for_in=value.for_in,
+            lbrace=cst.LeftCurlyBrace(whitespace_after=value.lbracket.whitespace_after),
+            rbrace=cst.RightCurlyBrace(whitespace_before=value.rbracket.whitespace_before),
+            lpar=value.lpar,
+            rpar=value.rpar,
+        )
+    elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in _LIST_CALLS:
+        if len(value.args) != 1 or value.args[0].keyword or value.args[0].star or not builtin_visible(ctx, value.func.value):
+            return None
+        new = value.with_changes(func=cst.Name("set"))
+    else:
+        return None  # `[]`: nothing to find in it
+    if (isinstance(new, cst.Call) and not builtin_visible(ctx, "set")) or not keeps_comments(value, new):
+        return None
+    return FixSpec({value: new}, safe=False, description=f"build {name} as a set")
+
+
+def _assigned_in_owner(unit, name: str) -> bool:
+    """Is *name* assigned in the function, class or module whose scope runs the test, and
+    not a parameter of it? (The source half needs a list built by an assignment there.)"""
+    owner = unit
+    while owner.kind in (ScopeKind.COMPREHENSION, ScopeKind.GENEXPR) and owner.parent is not None:
+        owner = owner.parent
+    code = owner.code
+    if owner.kind is ScopeKind.FUNCTION:
+        count = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+        if name in code.co_varnames[:count]:
+            return False
+    return any(i.kind in _STORES and i.name == name for i in owner.instrs)
 
 
 def _running_loops(node: cst.CSTNode, ctx: NodeContext) -> list:

@@ -9,7 +9,9 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, site_in_scope
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.fixfacts import function_scope_of, importable, keeps_comments, statement_of, with_import
+from bytelint.rewrites import fresh_name, names_in
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 from ._loop_helpers import cold_branch, running_loops
 
@@ -73,10 +75,17 @@ class RegexCompileInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The compiled pattern's methods take the same arguments minus the
-    pattern and the flags (pass the flags to `re.compile`); `re.split(p, s, maxsplit)` becomes
-    `P.split(s, maxsplit)`. Compiling at module level moves the compilation (and any error in
-    the pattern) to import time.
+    The fix compiles the pattern once, bound to a fresh name (a private one at module level)
+    before the loop (the outermost loop around the call in its function, or the statement
+    holding a comprehension), and calls the compiled pattern's method with the other
+    arguments; `flags` go to `re.compile`: `re.sub(r"\\s+", " ", s, 2, flags=re.M)` becomes
+    `sub_pattern.sub(" ", s, 2)` after `sub_pattern = re.compile(r"\\s+", re.M)`. It is
+    offered when the flags are constants (`re.I | re.M`); with only `from re import ...`,
+    `import re` is added at the top of the function. It is **unsafe** (applied with
+    `--unsafe-fixes`): the pattern is now compiled even when the loop runs zero times (an
+    invalid pattern raises `re.error` there), and code the loop runs could replace the `re`
+    module's functions, which the loop would no longer call. bytelint does not move the
+    compilation to module level, which would also move that error to import time.
 
     ## References
     - [Python docs: re, module contents](https://docs.python.org/3/library/re.html#module-contents)
@@ -94,6 +103,7 @@ class RegexCompileInLoop(Rule):
     summary = "re.match/search/sub/compile(... constant pattern ...) called in a loop"
     versions = ">=3.9"
     node_types = (cst.Call,)
+    fixable = "unsafe"
 
     VALID = (
         Valid("import re\nNUM = re.compile(r'\\d+')\n\ndef f(xs):\n    return [x for x in xs if NUM.match(x)]\n"),
@@ -108,15 +118,34 @@ class RegexCompileInLoop(Rule):
             "import re\n\ndef f(lines):\n    n = 0\n    for line in lines:\n        if re.match(r'\\d+', line):\n            n += 1\n    return n\n",
             count=1,
             message="`re.match()`",
+            fixed="import re\n\ndef f(lines):\n    n = 0\n    match_pattern = re.compile(r'\\d+')\n    for line in lines:\n"
+            "        if match_pattern.match(line):\n            n += 1\n    return n\n",
         ),
-        Invalid("import re\n\ndef f(lines):\n    return [re.sub(r'\\s+', ' ', s) for s in lines]\n", count=1, message="compile it once"),
+        Invalid(
+            "import re\n\ndef f(lines):\n    return [re.sub(r'\\s+', ' ', s, 1, flags=re.M) for s in lines]\n",
+            count=1,
+            message="compile it once",
+            fixed="import re\n\ndef f(lines):\n    sub_pattern = re.compile(r'\\s+', re.M)\n    return [sub_pattern.sub(' ', s, 1) for s in lines]\n",
+        ),
         Invalid(
             "import re\n\ndef f(lines):\n    for line in lines:\n        pat = re.compile('a(b)', re.I)\n        print(pat.search(line))\n",
             count=1,
             message="`re.compile()`",
+            fixed="import re\n\ndef f(lines):\n    pattern = re.compile('a(b)', re.I)\n    for line in lines:\n        pat = pattern\n        print(pat.search(line))\n",
         ),
-        Invalid("from re import findall\n\ndef f(lines):\n    for line in lines:\n        print(findall('[0-9]', line))\n", count=1, message="`findall()`"),
-        Invalid("import re\nfor line in open('f'):\n    print(re.split(',', line))\n", count=1),
+        Invalid(
+            "from re import findall\n\ndef f(lines):\n    for line in lines:\n        print(findall('[0-9]', line))\n",
+            count=1,
+            message="`findall()`",
+            fixed="from re import findall\n\ndef f(lines):\n    import re\n    findall_pattern = re.compile('[0-9]')\n    for line in lines:\n"
+            "        print(findall_pattern.findall(line))\n",
+        ),
+        Invalid(
+            "import re\nfor line in open('f'):\n    print(re.split(',', line))\n",
+            count=1,
+            fixed="import re\n_split_pattern = re.compile(',')\nfor line in open('f'):\n    print(_split_pattern.split(line))\n",
+        ),
+        Invalid("import re\n\ndef f(lines, flags):\n    return [re.match('a', s, flags) for s in lines]\n", count=1),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -178,6 +207,8 @@ class RegexCompileInLoop(Rule):
         if not sites:
             return
         name = function.rsplit(".", 1)[-1]
+        if "." not in function:  # `from re import sub as substitute`: the pattern's method is `.sub()`
+            name = ctx.file.bytecode.namespace.from_imports.get(name, f"re.{name}").rpartition(".")[2]
         if name == "compile":
             advice = "compile it once, before the loop or at module level"
         else:
@@ -187,6 +218,7 @@ class RegexCompileInLoop(Rule):
             f"`{function}()` with a constant pattern in a loop looks the compiled pattern up in the `re` "
             f"module's cache on every call; {advice}",
             evidence=(f"{sites[0].instr.name} of the re module with a constant pattern inside the compiled loop body",),
+            fix=_fix(node, function, ctx),
         )
 
 
@@ -197,3 +229,103 @@ def _called(node: cst.Call) -> Optional[str]:
     if isinstance(func, cst.Name):
         return func.value
     return None
+
+
+# --- fix ------------------------------------------------------------------------------------
+
+# Arguments of the module function after the pattern, in order: the compiled pattern's
+# method takes the same ones, without `flags` (which goes to `re.compile`).
+_PARAMETERS = {
+    "compile": ("flags",),
+    "match": ("string", "flags"),
+    "search": ("string", "flags"),
+    "fullmatch": ("string", "flags"),
+    "findall": ("string", "flags"),
+    "finditer": ("string", "flags"),
+    "split": ("string", "maxsplit", "flags"),
+    "sub": ("repl", "string", "count", "flags"),
+    "subn": ("repl", "string", "count", "flags"),
+}
+
+
+def _constant_flags(expr, module: Optional[str]) -> bool:
+    """Is ``expr`` a flags value fixed before the loop: an integer, `re.I`, `re.I | re.M`?"""
+    if isinstance(expr, cst.Integer):
+        return True
+    if isinstance(expr, cst.Attribute):
+        return module is not None and isinstance(expr.value, cst.Name) and expr.value.value == module
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        return _constant_flags(expr.left, module) and _constant_flags(expr.right, module)
+    return False
+
+
+def _fix(node: cst.Call, function: str, ctx: NodeContext) -> Optional[FixSpec]:
+    """`re.f(PATTERN, args..., flags=F)` in a loop -> `pattern = re.compile(PATTERN, F)` before
+    the loop and `pattern.f(args...)` in it; unsafe (see the docs)."""
+    root, _, name = function.rpartition(".")
+    module = root or None
+    if module is None:  # `from re import sub as substitute`: the function it names
+        name = ctx.file.bytecode.namespace.from_imports.get(name, "").rpartition(".")[2]
+    if name not in _PARAMETERS:
+        return None
+    scope = function_scope_of(ctx)
+    loops = running_loops(ctx, node)
+    if scope is None or not loops:
+        return None
+    outermost = loops[0][0]
+    anchor = outermost if isinstance(outermost, (cst.For, cst.While)) else statement_of(ctx)
+    chain = list(ctx.ancestors)
+    index = next((i for i, a in enumerate(chain) if a is anchor), None)
+    if anchor is None or index is None or not isinstance(chain[index - 1], (cst.IndentedBlock, cst.Module)):
+        return None
+    names = _PARAMETERS[name]
+    rest = list(node.args[1:])
+    flags = None
+    kept = []
+    for position, arg in enumerate(rest):
+        if arg.star:
+            return None
+        keyword = arg.keyword.value if arg.keyword is not None else (names[position] if position < len(names) else None)
+        if keyword == "flags":
+            flags = arg.value
+        elif keyword is None or keyword not in names:
+            return None
+        elif arg.keyword is None and any(a.keyword is not None for a in kept):
+            return None
+        else:
+            kept.append(arg)
+    if flags is not None and not _constant_flags(flags, module):
+        return None  # flags computed in the loop cannot move before it
+    if module is None:
+        found = importable(ctx, scope, "re", "compile", prefer_module=True)
+        if found is None:
+            return None
+        compile_call, imports = found
+    else:
+        compile_call, imports = f"{module}.compile", None
+    namespace = ctx.file.bytecode.namespace
+    taken = names_in(scope) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
+    local = "pattern" if name == "compile" else f"{name}_pattern"
+    # a module global: private, so that `from module import *` does not export it
+    local = fresh_name(f"_{local}" if isinstance(scope, cst.Module) else local, taken)
+    compile_args = [cst.Arg(node.args[0].value)] + ([cst.Arg(flags)] if flags is not None else [])
+    compiled = cst.Call(func=cst.parse_expression(compile_call), args=compile_args)
+    binding = cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(local))], value=compiled)],
+        leading_lines=anchor.leading_lines,
+    )
+    if name == "compile":
+        new_call = cst.Name(local)
+    else:
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        new_call = node.with_changes(func=cst.Attribute(value=cst.Name(local), attr=cst.Name(name)), args=kept)
+    if not keeps_comments(node, new_call):
+        return None
+    moved = anchor.deep_replace(node, new_call)
+    replacements = {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])}
+    if imports is not None:
+        replacements = with_import(scope, anchor, replacements, imports)
+        if not replacements:
+            return None
+    return FixSpec(replacements, safe=False, description=f"compile the pattern once, as {local}, before the loop")

@@ -9,8 +9,9 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, all_sites, is_builtin_load
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import Site, SiteIndex, all_sites, is_builtin_load, units_naming
+from bytelint.fixfacts import builtin_visible, in_place_of, keeps_comments
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _KEYWORDS = frozenset({"key", "reverse"})
 
@@ -51,12 +52,16 @@ class SortedForMinMax(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The rewrite changes behaviour in corner cases: when several items
-    tie, `sorted(x)[-1]` returns the *last* of the largest items while `max(x)` returns the
+    The fix calls `min()` or `max()` with the same argument and `key=`, dropping `reverse=`
+    (which decides between the two); it is offered only where `min` / `max` is the builtin
+    (not bound in the module or an enclosing scope). It is **unsafe** (applied with
+    `--unsafe-fixes`), because the two differ in corner cases: when several items tie,
+    `sorted(x)[-1]` returns the *last* of the largest items while `max(x)` returns the
     *first* (likewise `sorted(x, reverse=True)[-1]` versus `min(x)`); with a `key=` or with
     objects that compare equal without being identical this can be a different object. On an
-    empty input `sorted(x)[0]` raises `IndexError` and `min(x)` raises `ValueError`; with
-    NaNs neither result is meaningful.
+    empty input `sorted(x)[0]` raises `IndexError` and `min(x)` raises `ValueError`. The sort
+    compares with `<` only, `max()` with `>`, so objects whose comparisons disagree (or only
+    partial orders, such as sets or NaNs) can give other results.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -75,6 +80,8 @@ class SortedForMinMax(Rule):
     summary = "sorted(x)[0] / sorted(x)[-1] sorts everything to read one item: use min()/max()"
     versions = ">=3.9"
     node_types = (cst.Subscript,)
+    fixable = "unsafe"
+    requires_names = frozenset({"sorted"})
 
     VALID = (
         Valid("def f(xs):\n    return min(xs)\n"),
@@ -86,11 +93,28 @@ class SortedForMinMax(Rule):
         Valid("def f(xs, i):\n    return sorted(xs)[i]\n"),
     )
     INVALID = (
-        Invalid("def f(xs):\n    return sorted(xs)[0]\n", count=1, message="min(xs)"),
-        Invalid("def f(xs):\n    return sorted(xs)[-1]\n", count=1, message="max(xs)"),
-        Invalid("def f(xs):\n    return sorted(xs, key=len)[-1]\n", count=1, message="max(xs, key=len)"),
-        Invalid("def f(xs):\n    return sorted(xs, reverse=True)[0]\n", count=1, message="max(xs)"),
-        Invalid("best = sorted([3, 1, 2])[0]\n", count=1, message="min("),
+        Invalid("def f(xs):\n    return sorted(xs)[0]\n", count=1, message="min(xs)", fixed="def f(xs):\n    return min(xs)\n"),
+        Invalid("def f(xs):\n    return sorted(xs)[-1]\n", count=1, message="max(xs)", fixed="def f(xs):\n    return max(xs)\n"),
+        Invalid(
+            "def f(xs):\n    return sorted(xs, key=len)[-1]\n",
+            count=1,
+            message="max(xs, key=len)",
+            fixed="def f(xs):\n    return max(xs, key=len)\n",
+        ),
+        Invalid(
+            "def f(xs):\n    return sorted(xs, reverse=True)[0]\n",
+            count=1,
+            message="max(xs)",
+            fixed="def f(xs):\n    return max(xs)\n",
+        ),
+        Invalid(
+            "def f(xs):\n    return sorted(xs, reverse=True, key=abs)[-1]\n",
+            count=1,
+            message="min(xs, key=abs)",
+            fixed="def f(xs):\n    return min(xs, key=abs)\n",
+        ),
+        Invalid("best = sorted([3, 1, 2])[0]\n", count=1, message="min(", fixed="best = min([3, 1, 2])\n"),
+        Invalid("def f(xs, min):\n    return sorted(xs)[0] + min\n", count=1, message="min(xs)"),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -112,7 +136,7 @@ class SortedForMinMax(Rule):
                 and is_builtin_load(file, shape.callee, ("sorted",), versions)
             )
 
-        return SiteIndex(all_sites(file.bytecode.units, (Kind.SUBSCR_LOAD,), is_sorted_end))
+        return SiteIndex(all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.SUBSCR_LOAD,), is_sorted_end))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         call = node.value
@@ -140,7 +164,30 @@ class SortedForMinMax(Rule):
             f"sorts the whole input (O(n log n), plus a copy) only to read its {which} item; "
             f"`{func}({args})` finds it in one pass",
             evidence=_describe(sites[0]),
+            fix=_fix(node, func, ctx),
         )
+
+
+def _fix(node: cst.Subscript, func: str, ctx: NodeContext) -> Optional[FixSpec]:
+    """`sorted(x, key=k, reverse=r)[0 or -1]` -> `min(x, key=k)` or `max(x, key=k)`; unsafe
+    (ties, empty input: see the docs)."""
+    if not builtin_visible(ctx, func):
+        return None  # `min` / `max` here is not (certainly) the builtin
+    call = node.value
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "reverse":
+            if i == len(args) - 1 and i > 0:
+                args[i - 1] = args[i - 1].with_changes(comma=arg.comma)
+            del args[i]
+            break
+    new = call.with_changes(func=cst.Name(func), args=args)
+    if node.lpar:
+        new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+    new = in_place_of(ctx, node, new)
+    if not keeps_comments(node, new):
+        return None
+    return FixSpec({node: new}, safe=False, description=f"use {func}()")
 
 
 def _constant_index(node: cst.Subscript) -> Optional[int]:
@@ -161,7 +208,7 @@ def _constant_index(node: cst.Subscript) -> Optional[int]:
 
 def _code(ctx: NodeContext, node: cst.CSTNode) -> str:
     text = cst.Module(body=()).code_for_node(node)
-    return text if len(text) <= 40 else "..."
+    return text if len(text) <= 40 and "\n" not in text else "..."
 
 
 def _describe(site: Site):

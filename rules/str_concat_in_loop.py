@@ -10,6 +10,7 @@ from bytelint.bytecode import VERSION_FACTS, Kind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import SiteIndex, function_scope, hot_sites
 from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.tree import children
 from bytelint.versions import describe
 
 _STORES = {
@@ -531,6 +532,25 @@ class _LoopUses(cst.CSTVisitor):
         return True
 
 
+def _calls_anything(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) or any(_calls_anything(child) for child in children(node))
+
+
+def _shared(scope: cst.CSTNode, name: str) -> bool:
+    """Is ``name`` declared global/nonlocal in the function, or used by a function, lambda or
+    class nested in it (a closure cell)?"""
+    from bytelint.rewrites import names_in
+
+    def visit(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
+            return True
+        if node is not scope and isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return name in names_in(node)
+        return any(visit(child) for child in children(node))
+
+    return visit(scope)
+
+
 def _join_fix(ctx: NodeContext, target, kind: str):
     """``parts = []`` before the innermost loop, ``parts.append(piece)`` for each
     concatenation to the target inside it, ``target += "".join(parts)`` after it. Unsafe: if
@@ -552,7 +572,12 @@ def _join_fix(ctx: NodeContext, target, kind: str):
         loop.test.visit(uses)
     if uses.other_uses or uses.exits or not uses.concats:
         return None
-    scope, _ = function_scope(ctx)
+    scope, scope_kind = function_scope(ctx)
+    # Code the loop calls may add to a target other code can see (a global, an attribute, a
+    # variable a nested function shares): joining once after the loop would reorder pieces.
+    private = isinstance(target, cst.Name) and scope_kind == "function" and not _shared(scope, target.value)
+    if not private and _calls_anything(loop):
+        return None
     parts = fresh_name("parts", names_in(scope))
     replacements = {}
 

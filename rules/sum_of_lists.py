@@ -6,11 +6,13 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
-from bytelint.bytecode import Kind
+from bytelint.bytecode import Kind, ScopeKind
 from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, all_sites, is_builtin_load
-from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.evidence import Site, SiteIndex, all_sites, is_builtin_load, units_naming
+from bytelint.fixfacts import builtin_visible, function_scope_of, importable, keeps_comments, owner_unit, statement_of, with_import
+from bytelint.results import Span
+from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 
 class SumOfLists(Rule):
@@ -53,9 +55,13 @@ class SumOfLists(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. The rewrite is equivalent when the items are lists (or tuples for
-    `sum(items, ())`, with `tuple(...)` around the chain). `sum()` would call a custom
-    `__add__` (or `__radd__`) of other item types; `chain` only iterates them.
+    The fix writes `list(itertools.chain.from_iterable(items))` (`tuple(...)` for a `()`
+    start), importing `itertools` where the module does not: at the top of the function, or
+    right before the statement at module level. It is **unsafe** (applied with
+    `--unsafe-fixes`): the two are equivalent only when the items are lists (tuples for
+    `sum(items, ())`). `sum()` raises `TypeError` for any other item (`[] + (1,)`) and calls
+    the `__add__` or `__radd__` of custom types, where `chain` iterates whatever it is given;
+    and `list` or `tuple` could be rebound at run time.
 
     ## Precision
     On CPython 3.11's standard library (`test` directories excluded), rich 15.0.0 and sqlparse
@@ -75,6 +81,8 @@ class SumOfLists(Rule):
     summary = "sum(lists, []) copies the growing result for every list (quadratic)"
     versions = ">=3.9"
     node_types = (cst.Call,)
+    fixable = "unsafe"
+    requires_names = frozenset({"sum"})
 
     VALID = (
         Valid("def f(xs):\n    return sum(xs)\n"),
@@ -84,11 +92,33 @@ class SumOfLists(Rule):
         Valid("import itertools\n\ndef f(xs):\n    return list(itertools.chain.from_iterable(xs))\n"),
     )
     INVALID = (
-        Invalid("def f(xs):\n    return sum(xs, [])\n", count=1, message="itertools.chain"),
-        Invalid("def f(xs):\n    return sum(xs, ())\n", count=1, message="tuple(itertools.chain"),
-        Invalid("def f(rows):\n    return sum([r.cells for r in rows], [])\n", count=1),
-        Invalid("def f(xs):\n    return sum(xs, start=[])\n", count=1),
-        Invalid("ALL = sum([[1], [2, 3]], [])\n", count=1),
+        Invalid(
+            "def f(xs):\n    return sum(xs, [])\n",
+            count=1,
+            message="itertools.chain",
+            fixed="def f(xs):\n    import itertools\n    return list(itertools.chain.from_iterable(xs))\n",
+        ),
+        Invalid(
+            "import itertools\n\n\ndef f(xs):\n    return sum(xs, ())\n",
+            count=1,
+            message="tuple(itertools.chain",
+            fixed="import itertools\n\n\ndef f(xs):\n    return tuple(itertools.chain.from_iterable(xs))\n",
+        ),
+        Invalid(
+            "def f(rows):\n    \"\"\"All cells.\"\"\"\n    return sum([r.cells for r in rows], [])\n",
+            count=1,
+            fixed="def f(rows):\n    \"\"\"All cells.\"\"\"\n    import itertools\n    return list(itertools.chain.from_iterable([r.cells for r in rows]))\n",
+        ),
+        Invalid(
+            "def f(xs, ys):\n    return sum(xs, start=[]) + sum(ys, [])\n",
+            count=2,
+            fixed="def f(xs, ys):\n    import itertools\n    return list(itertools.chain.from_iterable(xs)) + list(itertools.chain.from_iterable(ys))\n",
+        ),
+        Invalid(
+            "ALL = sum([[1], [2, 3]], [])\nMORE = sum([[4]], [])\n",
+            count=2,
+            fixed="import itertools\nALL = list(itertools.chain.from_iterable([[1], [2, 3]]))\nMORE = list(itertools.chain.from_iterable([[4]]))\n",
+        ),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -106,7 +136,7 @@ class SumOfLists(Rule):
                 return False
             return _empty_sequence(start) is not None
 
-        return SiteIndex(all_sites(file.bytecode.units, (Kind.CALL,), is_sum_of_sequences))
+        return SiteIndex(all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CALL,), is_sum_of_sequences))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if not (isinstance(node.func, cst.Name) and node.func.value == "sum"):
@@ -117,7 +147,7 @@ class SumOfLists(Rule):
         start = node.args[1].value if len(node.args) == 2 else node.args[0].value
         kind = "tuple" if isinstance(start, cst.Tuple) else "list"
         items = cst.Module(body=()).code_for_node(node.args[0].value)
-        if len(items) > 30:
+        if len(items) > 30 or "\n" in items:
             items = "..."
         fix = f"{kind}(itertools.chain.from_iterable({items}))"
         yield Report(
@@ -125,7 +155,48 @@ class SumOfLists(Rule):
             f"sum() of {kind}s copies the growing result for every {kind} it adds (quadratic in the "
             f"total length); use `{fix}`",
             evidence=(f"builtin sum() called with an empty {_empty_sequence(_start_of(sites[0]))} as the start value",),
+            fix=_fix(node, kind, ctx, _module_site_before(sites[0], evidence)),
         )
+
+
+def _module_site_before(site: Site, evidence: SiteIndex) -> bool:
+    """Is there another module-level finding before this one (or on its line)? Only the first
+    one's fix may add `import itertools` at module level (two fixes of one round would add it
+    twice); the next round's fixes find the import and reuse it."""
+    if owner_unit(site.unit).kind is not ScopeKind.MODULE:
+        return False
+    line = site.instr.line
+    return any(
+        other is not site and owner_unit(other.unit).kind is ScopeKind.MODULE
+        for other in evidence.within(Span(1, 0, line, 1 << 30))
+    )
+
+
+def _fix(call: cst.Call, kind: str, ctx: NodeContext, not_first: bool) -> Optional[FixSpec]:
+    """`sum(xs, [])` -> `list(itertools.chain.from_iterable(xs))` (`tuple(...)` for `()`),
+    importing itertools when the module does not; unsafe (the items need not be lists: see
+    the docs)."""
+    statement = statement_of(ctx)
+    scope = function_scope_of(ctx)
+    if statement is None or scope is None or not builtin_visible(ctx, kind):
+        return None
+    found = importable(ctx, scope, "itertools", "chain", prefer_module=True)
+    if found is None:
+        return None
+    chain, imports = found
+    if imports is not None and not_first and isinstance(scope, cst.Module):
+        return None
+    items = call.args[0].value
+    if isinstance(items, cst.GeneratorExp):
+        items = items.with_changes(lpar=(), rpar=())  # the sole argument: no parentheses needed
+    flattened = cst.Call(func=cst.parse_expression(f"{chain}.from_iterable"), args=[cst.Arg(items)])
+    new = call.with_changes(func=cst.Name(kind), args=[cst.Arg(flattened)])
+    if not keeps_comments(call, new):
+        return None
+    replacements = with_import(scope, statement, {call: new}, imports)
+    if not replacements:
+        return None
+    return FixSpec(replacements, safe=False, description=f"use {kind}(itertools.chain.from_iterable(...))")
 
 
 def _empty_sequence(instr) -> Optional[str]:

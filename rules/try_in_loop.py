@@ -164,7 +164,9 @@ class TryInLoop(Rule):
                     loop = unit.hot_loop_of(instr)
                     if loop is not None:
                         seen.add(instr.line)
-                        sites.append(Site(unit, instr, loop))
+                        # decided here, not in check: a loop too big to pay is never parsed
+                        if iteration_weight(loop) - 2 * block_setups(loop) <= _MAX_WEIGHT:
+                            sites.append(Site(unit, instr, loop))
         return SiteIndex(sites)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:

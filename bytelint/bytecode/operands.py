@@ -313,9 +313,20 @@ def _kw_names(call: Instr) -> Optional[Tuple[str, ...]]:
 
 
 def call_shape(call: Instr) -> Optional[CallShape]:
-    """The callee and arguments of a CALL-kind instruction, or None if it is not one."""
+    """The callee and arguments of a CALL-kind instruction, or None if it is not one.
+    Memoised on the code unit: most rules ask about the same calls."""
     if call.kind is not Kind.CALL:
         return None
+    memo = call.unit.__dict__.get("_call_shapes")
+    if memo is None:
+        memo = call.unit.__dict__["_call_shapes"] = {}
+    shape = memo.get(call.index, memo)
+    if shape is memo:
+        shape = memo[call.index] = _call_shape(call)
+    return shape
+
+
+def _call_shape(call: Instr) -> Optional[CallShape]:
     name, argc = call.opname, call.argval
     if name == "CALL_FUNCTION_EX":
         base = 1 + (argc & 1)

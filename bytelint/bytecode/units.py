@@ -186,10 +186,13 @@ class CodeUnit:
         return None
 
     def span_at(self, offset: int):
-        """Code-point span of the instruction at *offset*, or None."""
-        if not self.module.has_columns:
-            return None
-        return self.module.columns.span(self.raw.position(offset))
+        """Code-point span of the instruction at *offset*, or None. Without CPython's columns
+        (3.9, 3.10, ``PYTHONNODEBUGRANGES``) the span comes from ``synthetic.py``."""
+        module = self.module
+        if module.has_columns:
+            return module.columns.span(self.raw.position(offset))
+        position = module.synthetic_positions.of(self.code).get(offset)
+        return module.columns.span(position) if position is not None else None
 
     def instrs_at_line(self, line: int) -> List[Instr]:
         return [i for i in self.instrs if i.line == line]
@@ -228,6 +231,23 @@ class ModuleBytecode:
             return False
         first = next(iter(self.code.co_positions()), None)
         return first is not None and first[2] is not None
+
+    @cached_property
+    def synthetic_positions(self):
+        """Columns CPython did not record, recovered from the AST (see synthetic.py)."""
+        from .synthetic import positions
+
+        return positions(self.code, "".join(self.columns.raw_lines), self.code.co_filename)
+
+    @cached_property
+    def names(self) -> frozenset:
+        """Every global, builtin and attribute name any code unit of the module refers to
+        (the union of their ``co_names``): a cheap first test for rules that look for a call
+        of one name, so they can skip a module without decoding a single instruction."""
+        found: set = set()
+        for unit in self.units:
+            found.update(unit.code.co_names)
+        return frozenset(found)
 
     @cached_property
     def namespace(self) -> Namespace:
