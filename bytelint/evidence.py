@@ -243,6 +243,24 @@ def work_weight(loop: Optional[Loop]) -> int:
 from .bytecode import NameClass  # noqa: E402  (appended section)
 
 
+def rebound_by_closure(unit: CodeUnit, name: str) -> bool:
+    """Does code nested in the scope that runs ``unit`` (a function with ``nonlocal name``, a
+    walrus in a comprehension) assign the shared variable ``name``? Then any call made in a
+    loop may change it, however the loop itself looks."""
+    owner = unit
+    while owner.kind in _NESTED_KINDS and owner.parent is not None:
+        owner = owner.parent
+    if name not in owner.code.co_cellvars:
+        return False
+    stack = list(owner.children)
+    while stack:
+        current = stack.pop()
+        if any(i.kind is Kind.DEREF_STORE and i.name == name for i in current.instrs):
+            return True
+        stack.extend(current.children)
+    return False
+
+
 def units_naming(units: Iterable[CodeUnit], names) -> List[CodeUnit]:
     """The code units that refer to one of ``names`` (a global, builtin or attribute: their
     ``co_names``). A rule looking for a call of one of them can skip the rest undecoded."""

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bytelint.bytecode import Kind, ScopeKind
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, site_in_scope
+from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, rebound_by_closure, site_in_scope
 from bytelint.rule import Invalid, Report, Rule, Valid
 
 from ._loop_helpers import LoopNames, cold_branch, loop_names, running_loops
@@ -148,7 +148,7 @@ class InvariantMethodCallInLoop(Rule):
                     names = stored.get(id(loop))
                     if names is None:
                         names = stored[id(loop)] = {i.name for i in loop.instrs() if i.kind in _NAME_STORES and i.name}
-                    if receiver.name in names:
+                    if receiver.name in names or rebound_by_closure(unit, receiver.name):
                         continue
                 sites.append(Site(unit, instr, loop, receiver.name))
         return SiteIndex(sites)

@@ -9,7 +9,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, site_in_scope
+from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, rebound_by_closure, site_in_scope
 from bytelint.rule import Invalid, Report, Rule, Valid
 from bytelint.tree import children
 
@@ -252,7 +252,10 @@ def _takes_loop_variable(unit, callee, loop, stored: Dict[int, Set[str]]) -> boo
             continue
         shape = call_shape(later)
         if shape is not None and shape.callee is callee:
-            return any(a is not None and a.kind in _VARIABLE_LOADS and a.name in names for a in shape.positional)
+            return any(
+                a is not None and a.kind in _VARIABLE_LOADS and (a.name in names or rebound_by_closure(unit, a.name))
+                for a in shape.positional
+            )
     return False
 
 

@@ -9,7 +9,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites
+from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites, rebound_by_closure
 from bytelint.fixfacts import (
     bound_once_to,
     builtin_visible,
@@ -149,7 +149,7 @@ class MembershipInInvariantList(Rule):
             loop = unit.hot_loop_of(instr)
             if loop is not None and any(i.kind in _STORES and i.name == container.name for i in loop.instrs()):
                 return False
-            return _assigned_in_owner(unit, container.name)
+            return _assigned_in_owner(unit, container.name) and not rebound_by_closure(unit, container.name)
 
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, producer(site.instr, 0).name)

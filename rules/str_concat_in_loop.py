@@ -76,7 +76,10 @@ class QuadraticConcatInLoop(Rule):
     `"".join(parts)` to the target once after the loop. It is offered only when nothing else in
     the loop reads the target (for an attribute or item: no method call on its object and the
     object is not passed to a call, either of which could read it), the loop has no `else` and
-    does not `return`, `yield` or `await`. It is **unsafe** (applied with `--unsafe-fixes`): if the loop raises, the target
+    does not `return`, `yield` or `await`. When the loop calls anything, the target must be the
+    function's own local (not a global, an attribute, or a variable a nested function shares):
+    the called code could add to it too, and joining once after the loop would put its pieces
+    out of order. It is **unsafe** (applied with `--unsafe-fixes`): if the loop raises, the target
     no longer holds the pieces added before the exception, and bytelint cannot prove the type
     of an attribute or global.
 
