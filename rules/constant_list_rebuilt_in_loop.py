@@ -9,7 +9,16 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import producer
 from bytelint.engine import NodeContext, FileContext
-from bytelint.evidence import Site, SiteIndex, body_effects, few_iterations, hot_sites, iteration_weight, span_with_parens
+from bytelint.evidence import (
+    Site,
+    SiteIndex,
+    body_effects,
+    few_iterations,
+    hot_sites,
+    iteration_weight,
+    rebound_by_closure,
+    span_with_parens,
+)
 from bytelint.fixfacts import comprehensions_inlined, function_scope_of, in_place_of, keeps_comments, owner_unit, statement_of
 from bytelint.rewrites import fresh_name, names_in
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
@@ -156,6 +165,10 @@ class ConstantListRebuiltInLoop(Rule):
                 and built.op in ("tuple", "list", "set")
                 and isinstance(built.argval, int)
                 and built.argval >= 1
+                and not any(  # an item a nested function rebinds (`nonlocal`) may change per pass
+                    item is not None and item.kind is Kind.DEREF_LOAD and rebound_by_closure(unit, item.name)
+                    for item in (producer(built, depth) for depth in range(built.argval))
+                )
             )
 
         return SiteIndex(
