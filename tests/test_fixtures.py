@@ -335,8 +335,17 @@ def test_fixed_snapshot(rule):
         stale = [p.name for p in FIXTURES.glob(f"{fixture.name}.fixed*.py")]
         assert not stale, f"{stale}: {rule.code} has no fix any more; delete them"
         return
-    config = _config(rule, fixture.targets[0])
     name = f"tests/fixtures/{fixture.path.name}"
+    # the first of the fixture's targets where the rule offers a fix
+    target = next(
+        (
+            t
+            for t in fixture.targets
+            if any(f.fix is not None for f in lint_source(fixture.source, name, _config(rule, t)).findings)
+        ),
+        fixture.targets[0],
+    )
+    config = _config(rule, target)
     outcome = fix_source(fixture.source, name, config, unsafe=True)
     assert outcome.error is None, outcome.error
     failed = [f"line {finding.span.line}: {reason}" for finding, reason in outcome.failed]
