@@ -109,6 +109,7 @@ class DictItemsHalfUnused(Rule):
     versions = ">=3.9"
     node_types = (cst.For,)
     requires_names = frozenset({"items"})
+    fixable = "safe or unsafe"
 
     VALID = (
         Valid("def f(d):\n    t = 0\n    for k, v in d.items():\n        t += k * v\n    return t\n"),

@@ -112,6 +112,7 @@ class ListCopyInFor(Rule):
     versions = ">=3.9"
     node_types = (cst.For,)
     requires_names = frozenset({"list", "tuple"})
+    fixable = "unsafe"
 
     VALID = (
         Valid("def f(d):\n    for k in list(d):\n        del d[k]\n"),
