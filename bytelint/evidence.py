@@ -40,10 +40,15 @@ class Site:
     @property
     def owner(self) -> CodeUnit:
         """The function, class or module whose source scope contains the site."""
-        unit = self.unit
-        while unit.kind in _NESTED_KINDS and unit.parent is not None:
-            unit = unit.parent
-        return unit
+        return owner_unit(self.unit)
+
+
+def owner_unit(unit: CodeUnit) -> CodeUnit:
+    """The function, class or module code unit whose scope a unit's code belongs to (a
+    comprehension or generator expression belongs to the code that creates it)."""
+    while unit.kind in _NESTED_KINDS and unit.parent is not None:
+        unit = unit.parent
+    return unit
 
 
 def hot_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Iterator[Site]:
@@ -247,18 +252,11 @@ def rebound_by_closure(unit: CodeUnit, name: str) -> bool:
     """Does code nested in the scope that runs ``unit`` (a function with ``nonlocal name``, a
     walrus in a comprehension) assign the shared variable ``name``? Then any call made in a
     loop may change it, however the loop itself looks."""
-    owner = unit
-    while owner.kind in _NESTED_KINDS and owner.parent is not None:
-        owner = owner.parent
+    owner = owner_unit(unit)
     if name not in owner.code.co_cellvars:
         return False
-    stack = list(owner.children)
-    while stack:
-        current = stack.pop()
-        if any(i.kind is Kind.DEREF_STORE and i.name == name for i in current.instrs):
-            return True
-        stack.extend(current.children)
-    return False
+    nested = owner.descendants()[1:]
+    return any(i.kind is Kind.DEREF_STORE and i.name == name for current in nested for i in current.instrs)
 
 
 def units_naming(units: Iterable[CodeUnit], names) -> List[CodeUnit]:

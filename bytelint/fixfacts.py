@@ -10,6 +10,7 @@ from typing import Optional, Set
 import libcst as cst
 
 from .bytecode import Kind, NameClass, ScopeKind
+from .evidence import owner_unit  # noqa: F401  (the iteration rules import it from here)
 from .rewrites import names_in
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -24,28 +25,11 @@ def code_of(node: cst.CSTNode) -> str:
     return cst.Module(body=()).code_for_node(node)
 
 
-def owner_unit(unit):
-    """The function, class or module code unit whose scope a unit's code belongs to (a
-    comprehension or generator expression belongs to the code that creates it)."""
-    while unit.kind in (ScopeKind.COMPREHENSION, ScopeKind.GENEXPR) and unit.parent is not None:
-        unit = unit.parent
-    return unit
-
-
-def _with_descendants(unit) -> list:
-    units, stack = [], [unit]
-    while stack:
-        current = stack.pop()
-        units.append(current)
-        stack.extend(current.children)
-    return units
-
-
 def introspects(unit) -> bool:
     """Does the code of ``unit`` (or of anything nested in it) call ``locals()``, ``vars()``,
     ``dir()``, ``eval()`` or ``exec()``, which see variables by name?"""
     loads = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
-    return any(i.kind in loads and i.name in _INTROSPECTION for u in _with_descendants(unit) for i in u.instrs)
+    return any(i.kind in loads and i.name in _INTROSPECTION for u in unit.descendants() for i in u.instrs)
 
 
 class _Bindings(cst.CSTVisitor):
@@ -85,7 +69,7 @@ def bound_once_to(function: cst.CSTNode, unit, name: str, types) -> bool:
     if not isinstance(function, cst.FunctionDef) or unit is None or unit.kind is not ScopeKind.FUNCTION:
         return False
     binding_kinds = (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE, Kind.DELETE)
-    stores = [(u, i) for u in _with_descendants(unit) for i in u.instrs if i.kind in binding_kinds and i.name == name]
+    stores = [(u, i) for u in unit.descendants() for i in u.instrs if i.kind in binding_kinds and i.name == name]
     if len(stores) != 1 or stores[0][0] is not unit or stores[0][1].kind not in (Kind.FAST_STORE, Kind.DEREF_STORE):
         return False
     bindings = _Bindings(name)

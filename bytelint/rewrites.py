@@ -52,15 +52,12 @@ def scope_names(unit) -> Set[str]:
     For picking a fresh local this equals ``names_in`` of the scope's tree (attribute and
     keyword names are not variables), without walking the tree."""
     names: Set[str] = set()
-    stack = [unit]
-    while stack:
-        current = stack.pop()
+    for current in unit.descendants():
         code = current.code
         names.update(code.co_varnames, code.co_cellvars, code.co_freevars)
         for instr in current.instrs:
             if instr.kind in _VARIABLE_KINDS and isinstance(instr.name, str):
                 names.add(instr.name)
-        stack.extend(current.children)
     return names
 
 

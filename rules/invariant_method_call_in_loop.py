@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Set
+from typing import Iterable, List, Set
 
 import libcst as cst
 
@@ -29,8 +29,6 @@ _FUNCTION_UNITS = (ScopeKind.FUNCTION, ScopeKind.COMPREHENSION, ScopeKind.GENEXP
 # (25 units) 1.39-1.52x: 7-9 units per call, so 5% of an iteration of up to 140-180 units.
 _WEIGHT_PER_CALL = 120
 
-# stores that (re)bind a variable
-_NAME_STORES = frozenset({Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE})
 
 
 class InvariantMethodCallInLoop(Rule):
@@ -129,7 +127,6 @@ class InvariantMethodCallInLoop(Rule):
 
     def evidence(self, file: FileContext) -> SiteIndex:
         sites: List[Site] = []
-        stored: Dict[int, Set[str]] = {}
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
@@ -144,12 +141,9 @@ class InvariantMethodCallInLoop(Rule):
                 loop = unit.hot_loop_of(instr)
                 if loop is None and unit.inherited_depth() == 0:
                     continue
-                if loop is not None:  # a receiver the loop assigns (its target, say) varies
-                    names = stored.get(id(loop))
-                    if names is None:
-                        names = stored[id(loop)] = {i.name for i in loop.instrs() if i.kind in _NAME_STORES and i.name}
-                    if receiver.name in names or rebound_by_closure(unit, receiver.name):
-                        continue
+                # a receiver the loop assigns (its target, say), or a nested function rebinds, varies
+                if loop is not None and (receiver.name in loop.stored_names() or rebound_by_closure(unit, receiver.name)):
+                    continue
                 sites.append(Site(unit, instr, loop, receiver.name))
         return SiteIndex(sites)
 

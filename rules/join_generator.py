@@ -10,7 +10,7 @@ from packaging.specifiers import SpecifierSet
 from bytelint.bytecode import Kind, ScopeKind
 from bytelint.bytecode.operands import call_shape, callee_code_unit
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, all_sites
+from bytelint.evidence import Site, SiteIndex, all_sites, units_naming
 from bytelint.fixfacts import comprehensions_inlined, keeps_comments, renumbers_code_objects
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
@@ -148,11 +148,9 @@ class JoinGenerator(Rule):
         def joins_generator(unit, instr) -> bool:
             return _generator_unit(instr) is not None
 
-        units = [u for u in file.bytecode.units if "join" in u.code.co_names]  # the others call no join
-
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, _calls_per_item(_generator_unit(site.instr)))
-            for site in all_sites(units, (Kind.CALL,), joins_generator)
+            for site in all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CALL,), joins_generator)
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:

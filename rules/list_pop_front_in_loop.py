@@ -14,7 +14,6 @@ from bytelint.fixfacts import bound_once_to, builtin_visible, importable, owner_
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _RECEIVERS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.ATTR_LOAD)
-_NAME_STORES = (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE)
 # constructors of containers whose pop(0) / insert(0, x) is not a list's
 _NOT_LISTS = frozenset({"deque", "dict", "OrderedDict", "defaultdict", "Counter", "set", "SortedList"})
 
@@ -216,7 +215,7 @@ class ListPopFrontInLoop(Rule):
 def _stored_in(loop, receiver) -> bool:
     if receiver.kind is Kind.ATTR_LOAD:
         return any(i.kind is Kind.ATTR_STORE and i.name == receiver.name for i in loop.instrs())
-    return any(i.kind in _NAME_STORES and i.name == receiver.name for i in loop.instrs())
+    return receiver.name in loop.stored_names()
 
 
 def _dotted(expr) -> Optional[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Iterable, List, Optional, Set
 
 import libcst as cst
 
@@ -43,8 +43,6 @@ _FUNCTION_UNITS = (ScopeKind.FUNCTION, ScopeKind.COMPREHENSION, ScopeKind.GENEXP
 # iteration size: the slow form is quadratic.
 _WEIGHT_PER_CALL = 120
 
-# stores that (re)bind a variable
-_NAME_STORES = frozenset({Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE})
 
 
 class LoopInvariantComputation(Rule):
@@ -164,7 +162,6 @@ class LoopInvariantComputation(Rule):
         math = {n for n, m in namespace.imported_modules.items() if m == "math"} - namespace.rebound
         builtins = {n for n in _PURE if all(namespace.classify(n, v) is NameClass.BUILTIN for v in targets)}
         sites: List[Site] = []
-        stored: Dict[int, Set[str]] = {}
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
@@ -187,7 +184,7 @@ class LoopInvariantComputation(Rule):
                 if loop is not None and not linear and iteration_weight(loop) > _WEIGHT_PER_CALL:
                     continue
                 callee = instrs[k + 1] if "." in name else instr
-                if loop is not None and _takes_loop_variable(unit, callee, loop, stored):
+                if loop is not None and _takes_loop_variable(unit, callee, loop):
                     continue
                 sites.append(Site(unit, instr, loop, name))
         return SiteIndex(sites)
@@ -240,12 +237,10 @@ class LoopInvariantComputation(Rule):
 _VARIABLE_LOADS = frozenset({Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD})
 
 
-def _takes_loop_variable(unit, callee, loop, stored: Dict[int, Set[str]]) -> bool:
+def _takes_loop_variable(unit, callee, loop) -> bool:
     """Is a positional argument of the call of ``callee`` a variable the loop assigns (its
     target, say)? Then the call is not invariant, whatever the source looks like."""
-    names = stored.get(id(loop))
-    if names is None:
-        names = stored[id(loop)] = {i.name for i in loop.instrs() if i.kind in _NAME_STORES and i.name}
+    names = loop.stored_names()
     instrs = unit.instrs
     for later in instrs[callee.index + 1 : callee.index + 64]:
         if later.kind is not Kind.CALL:

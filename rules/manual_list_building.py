@@ -276,15 +276,9 @@ def _next_real(instrs, index: int):
 
 
 def _collecting_sites(file: FileContext):
-    calls: Dict[int, bool] = {}
-
     def collects(unit, instr) -> bool:
-        if instr.kind is Kind.CALL:  # a unit that never names append/add has no such call
-            named = calls.get(id(unit))
-            if named is None:
-                named = calls[id(unit)] = not _METHODS.keys().isdisjoint(unit.code.co_names)
-            if not named:
-                return False
+        if instr.kind is Kind.CALL and _METHODS.keys().isdisjoint(unit.code.co_names):
+            return False  # a unit that never names append/add has no such call
         return _collected_name(instr) is not None
 
     for site in hot_sites(file.bytecode.units, (Kind.CALL, Kind.SUBSCR_STORE), collects):

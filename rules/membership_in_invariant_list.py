@@ -147,7 +147,7 @@ class MembershipInInvariantList(Rule):
             if container is None or container.kind not in _LOCAL_LOADS:
                 return False
             loop = unit.hot_loop_of(instr)
-            if loop is not None and any(i.kind in _STORES and i.name == container.name for i in loop.instrs()):
+            if loop is not None and container.name in loop.stored_names():
                 return False
             return _assigned_in_owner(unit, container.name) and not rebound_by_closure(unit, container.name)
 
@@ -239,9 +239,7 @@ def _fix(name: str, function, ctx: NodeContext, site: Site) -> Optional[FixSpec]
 def _assigned_in_owner(unit, name: str) -> bool:
     """Is *name* assigned in the function, class or module whose scope runs the test, and
     not a parameter of it? (The source half needs a list built by an assignment there.)"""
-    owner = unit
-    while owner.kind in (ScopeKind.COMPREHENSION, ScopeKind.GENEXPR) and owner.parent is not None:
-        owner = owner.parent
+    owner = owner_unit(unit)
     code = owner.code
     if owner.kind is ScopeKind.FUNCTION:
         count = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)

@@ -2,6 +2,11 @@
 
 from typing import TYPE_CHECKING, FrozenSet, List, Optional
 
+from bytelint.bytecode.kinds import Kind
+
+# Stores that (re)bind a variable: a local, a cell, a module or class name, a declared global.
+_VARIABLE_STORES = frozenset({Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE})
+
 if TYPE_CHECKING:  # pragma: no cover
     from bytelint.bytecode.instructions import Instr
     from bytelint.bytecode.units import CodeUnit
@@ -15,7 +20,7 @@ class Loop:
     normal (non-exception) edges without leaving the loop.
     """
 
-    __slots__ = ("header", "kind", "offsets", "hot_offsets", "parent", "depth", "unit", "_lines")
+    __slots__ = ("header", "kind", "offsets", "hot_offsets", "parent", "depth", "unit", "_lines", "_stored")
 
     def __init__(
         self,
@@ -34,6 +39,7 @@ class Loop:
         self.parent = parent
         self.depth: int = 1 if parent is None else parent.depth + 1
         self._lines = None
+        self._stored: Optional[FrozenSet[str]] = None
 
     def _line_range(self):
         if self._lines is None:
@@ -62,6 +68,12 @@ class Loop:
         """Instructions run on an ordinary iteration, in offset order."""
         hot = self.hot_offsets
         return [i for i in self.unit.instrs if i.offset in hot]
+
+    def stored_names(self) -> FrozenSet[str]:
+        """The variables the body (re)binds: its targets, assignments, ``global`` stores."""
+        if self._stored is None:
+            self._stored = frozenset(i.name for i in self.instrs() if i.kind in _VARIABLE_STORES and i.name)
+        return self._stored
 
     def contains(self, instr: "Instr") -> bool:
         return instr.unit is self.unit and instr.offset in self.offsets

@@ -71,12 +71,9 @@ def _renumber(tree: ast.AST) -> Tuple[List[Optional[Position]], Dict[int, Positi
         number = len(table) - 1
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             methods[number] = _position(node.func)
-        if isinstance(node, ast.Attribute):  # a call comes before its func
-            call = calls.get(id(node))
-            if call is not None:
-                calls_by_method[number] = call
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            calls[id(node.func)] = _position(node)
+            calls[id(node.func)] = table[number]
+        elif isinstance(node, ast.Attribute) and id(node) in calls:  # a call comes before its func
+            calls_by_method[number] = calls[id(node)]
         node.lineno = number
         if hasattr(node, "end_lineno"):
             node.end_lineno = number

@@ -151,6 +151,15 @@ class CodeUnit:
         """Innermost loop whose ordinary iteration runs *instr*."""
         return self._innermost[1].get(instr.offset) if self.loops else None
 
+    def descendants(self) -> "List[CodeUnit]":
+        """This unit and every unit nested in it (functions, classes, lambdas, comprehensions)."""
+        units, stack = [], [self]
+        while stack:
+            current = stack.pop()
+            units.append(current)
+            stack.extend(current.children)
+        return units
+
     def inherited_depth(self) -> int:
         """Loop depth of this unit's creation site, for lambda / comprehension / genexpr units.
 
