@@ -52,6 +52,7 @@ class FileContext:
     code: Any  # types.CodeType
     config: Config
     _bytecode: Optional[bytecode.ModuleBytecode] = field(default=None, repr=False)
+    _memo: Dict[Tuple[str, int], Tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def bytecode(self) -> bytecode.ModuleBytecode:
@@ -61,6 +62,17 @@ class FileContext:
 
     def targets_for(self, rule: Rule) -> Tuple[Version, ...]:
         return rule.applicable(self.config.target_versions)
+
+    def memo(self, tag: str, node: Any, compute: Any) -> Any:
+        """``compute()``, once per ``tag`` and node for this file (e.g. the names a function
+        deletes, asked for by every finding in it). The node is kept with the value, so its id
+        cannot be reused by another node while the entry lives."""
+        key = (tag, id(node))
+        entry = self._memo.get(key)
+        if entry is None or entry[0] is not node:
+            entry = (node, compute())
+            self._memo[key] = entry
+        return entry[1]
 
 
 class NodeContext:
@@ -306,7 +318,7 @@ class _Replace(cst.CSTTransformer):
 def _fix_offered(report: Report) -> Optional[Fix]:
     """The report's fix without its text edits (``Config.fix_edits`` off)."""
     spec = report.fix
-    if spec is None or not spec.replacements:
+    if spec is None or not spec.offered:
         return None
     return Fix(edits=(), safe=spec.safe, description=spec.description, priority=spec.priority)
 
@@ -317,13 +329,19 @@ def _fix_of(
     """The report's libcst replacements as text edits of the file (None if it has none, or if
     they cannot be rendered: the finding stays, without a fix)."""
     spec = report.fix
-    if spec is None or not spec.replacements:
+    if spec is None:
         return None
-    replace = _Replace({id(k): v for k, v in spec.replacements.items()})
+    try:
+        replacements = spec.resolved()
+    except Exception:
+        return None
+    if not replacements:
+        return None
+    replace = _Replace({id(k): v for k, v in replacements.items()})
     new_text = None
     if path:  # regenerate only the statement holding the replacements (same text, much faster)
         try:
-            new_text = codegen.replaced_text(module, positions, region_text, path, spec.replacements, replace)
+            new_text = codegen.replaced_text(module, positions, region_text, path, replacements, replace)
         except Exception:
             new_text = None
     try:

@@ -20,7 +20,7 @@ import inspect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Dict, FrozenSet, Iterable, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, Iterable, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -72,6 +72,21 @@ class FixSpec:
     safe: bool
     description: str
     priority: int = 0
+    # Builds the replacements when the fix's text is needed (``replacements`` left empty): for
+    # a rewrite that costs more to build than to decide on, which ``check`` (whose output only
+    # says that a fix exists, and whether it is safe) then never builds. It may return None
+    # after all: the finding then has no fix.
+    build: Optional[Callable[[], Optional[Mapping[cst.CSTNode, Any]]]] = None
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.replacements) or self.build is not None
+
+    def resolved(self) -> Optional[Mapping[cst.CSTNode, Any]]:
+        """The replacements, built now if they were deferred."""
+        if self.replacements or self.build is None:
+            return self.replacements or None
+        return self.build() or None
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,8 @@ def _fix(node: cst.CSTNode, ctx: NodeContext) -> Optional[FixSpec]:
     if built is None:
         return None
     text, pure = built
-    pure = pure and all(n in _certainly_bound(node, ctx) for n in _names_of(node))
+    names = set(_names_of(node))
+    pure = pure and (not names or names <= _certainly_bound(node, ctx))
     try:
         new = cst.parse_expression(text)
     except Exception:
@@ -452,9 +453,13 @@ def _certainly_bound(node, ctx: NodeContext) -> set:
                 while clause is not None:
                     names |= _targets(clause.target)
                     clause = clause.inner_for_in
+    return names - ctx.file.memo("deleted names", scope, lambda: _deleted_in(scope))
+
+
+def _deleted_in(scope: cst.CSTNode) -> set:
     deleted = _Deleted()
     scope.visit(deleted)
-    return names - deleted.names
+    return deleted.names
 
 
 def _targets(target) -> set:

@@ -205,17 +205,19 @@ class GlobalLookupInLoop(Rule):
                 return cst.Name(local_of[expr.value])
             return None
 
-        if isinstance(node, cst.While):
-            new_test, _ = replace_reads(node.test, match)
-            new_body, count = replace_reads(node.body, match)
-            new_loop = node.with_changes(test=new_test, body=new_body)
-        else:
-            new_body, count = replace_reads(node.body, match)
-            new_loop = node.with_changes(body=new_body)
-        if not count:
-            return None
+        def build():  # deferred: only ``fix`` and the editor formats need the new text
+            if isinstance(node, cst.While):
+                new_test, in_test = replace_reads(node.test, match)
+                new_body, count = replace_reads(node.body, match)
+                count += in_test
+                new_loop = node.with_changes(test=new_test, body=new_body)
+            else:
+                new_body, count = replace_reads(node.body, match)
+                new_loop = node.with_changes(body=new_body)
+            return {node: hoist_before(node, new_loop, bindings)} if count else None
+
         listing = ", ".join(f"{local} = {name}" for local, name in bindings.items())
-        return FixSpec({node: hoist_before(node, new_loop, bindings)}, safe=False, description=f"bind {listing} before the loop", priority=-1)
+        return FixSpec({}, safe=False, description=f"bind {listing} before the loop", priority=-1, build=build)
 
 
 

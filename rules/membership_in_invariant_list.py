@@ -372,8 +372,7 @@ def _params(params: cst.Parameters):
 
 def _list_bindings(scope, name: str, loop, ctx: NodeContext) -> bool:
     """Is every binding of *name* in the scope a list built outside *loop* (the outermost)?"""
-    visitor = _Bindings(name, scope)
-    scope.visit(visitor)
+    visitor = ctx.file.memo(f"bindings of {name}", scope, lambda: _bindings_of(name, scope))
     if not visitor.values or any(v is None for v in visitor.values):
         return False
     loop_span = ctx.span(loop)
@@ -383,6 +382,12 @@ def _list_bindings(scope, name: str, loop, ctx: NodeContext) -> bool:
         if not _makes_hashable_list(value, ctx):
             return False
     return True
+
+
+def _bindings_of(name: str, scope) -> _Bindings:
+    visitor = _Bindings(name, scope)
+    scope.visit(visitor)
+    return visitor
 
 
 def _makes_hashable_list(value, ctx: NodeContext) -> bool:

@@ -165,9 +165,33 @@ def test_symlink_loop_named_and_found(tmp_path):
     os.symlink("a.py", tmp_path / "b.py")
     proc = run(tmp_path, "a.py")
     assert_error(proc, "a.py", "symbolic links")
-    proc = run(tmp_path, ".")  # found by discovery: skipped, or one error line each
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("bytelint: error:")]
-    assert proc.returncode == (2 if errors else 1) and all("symbolic links" in line for line in errors), proc.stderr
+    (tmp_path / "good.py").write_bytes(SLOW)
+    proc = run(tmp_path, ".")  # found by discovery: one error line each, the rest still linted
+    errors = sorted(line for line in proc.stderr.splitlines() if line.startswith("bytelint: error:"))
+    assert proc.returncode == 2, proc.stderr
+    assert [e.split(":")[2].strip() for e in errors] == ["a.py", "b.py"]
+    assert all("symbolic links" in line for line in errors), proc.stderr
+    assert "good.py:2:1: BL101" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+def test_fifo_and_unreadable_directory_found_by_the_walk(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "good.py").write_bytes(SLOW)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "inner.py").write_bytes(SLOW)
+    locked.chmod(0)
+    try:
+        readable = os.access(locked, os.R_OK)  # root reads anything
+        proc = run(tmp_path, ".", timeout=60)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "bytelint: error: pipe.py: not a regular file" in proc.stderr
+    assert "good.py:2:1: BL101" in proc.stdout
+    if not readable:
+        assert "bytelint: error: locked: cannot read directory: Permission denied" in proc.stderr
 
 
 def test_directory_named_like_a_module(tmp_path):
@@ -191,7 +215,8 @@ def test_file_deleted_during_run(tmp_path):
 
 
 def _slow_tree(tmp_path: Path) -> None:
-    (tmp_path / "slow.py").write_text("".join(FN.format(i=i) for i in range(1500)))
+    # big enough to take several seconds however fast the machine: the tests set a 1 s limit
+    (tmp_path / "slow.py").write_text("".join(FN.format(i=i) for i in range(6000)))
     for n in range(8):  # enough files for worker processes
         (tmp_path / f"good{n}.py").write_bytes(SLOW)
 
