@@ -29,9 +29,9 @@ class ModuleLevelLoop(Rule):
     Outside a function, every variable is an entry in a dictionary: the compiled loop reads
     and writes its loop variable, its accumulators and every name it uses with dictionary
     lookups and stores that CPython never specialises. Inside a function the same names are
-    fast locals. The same loop runs 1.6-2.3x slower at module level on Python 3.9/3.10 and
-    1.9-3.2x slower on 3.11-3.13, where functions got faster and module code did not
-    (`benchmarks/rules/module_level_loop.py`).
+    fast locals. The same loop runs about 1.4-2.6x slower at module level on Python 3.9/3.10
+    and 2.2-3.5x slower on 3.11-3.13, where functions got faster and module code did not
+    (`benchmarks/rules/module_level_loop.py`; the measured table below has each version).
 
     bytelint reports a loop only when its compiled body really does those dictionary accesses
     (the message counts them), and leaves alone loops that run too few times to matter: over a
@@ -67,10 +67,11 @@ class ModuleLevelLoop(Rule):
     ## Fix safety
     The fix (module level only) moves the loop into a new function that is called right away
     and deleted. Names the loop assigns that any other code of the module reads (found in the
-    bytecode) are declared `global` in it, so they still end up in the module; the others become
-    fast locals. It is **unsafe** (applied with `--unsafe-fixes`): names the loop assigns and
-    only other modules read (`module.i`) are no longer set, and a traceback from the loop shows
-    one more frame.
+    bytecode) are declared `global` in it, so they still end up in the module; so are names that
+    other module code assigns (an accumulator set to 0 before the loop keeps counting in the
+    module's variable). The others, bound and read only by the loop, become fast locals. It is
+    **unsafe** (applied with `--unsafe-fixes`): names the loop assigns and only other modules
+    read (`module.i`) are no longer set, and a traceback from the loop shows one more frame.
 
     ## Precision
     All 31 findings on CPython 3.11's standard library (target 3.11) read: 16 are loops of
@@ -110,6 +111,15 @@ class ModuleLevelLoop(Rule):
             fixed=(
                 "total = 0\ndef _module_loop():\n    global total\n    for i in range(10**6):\n        total += i\n"
                 "_module_loop()\ndel _module_loop\nprint(total)\n"
+            ),
+        ),
+        Invalid(
+            # bound before the loop, only read inside it: still the module's variable
+            "import sys\nn = 0\nfor line in sys.argv:\n    n += 1\n    print(n, line)\n",
+            count=1,
+            fixed=(
+                "import sys\nn = 0\ndef _module_loop():\n    global n\n    for line in sys.argv:\n        n += 1\n"
+                "        print(n, line)\n_module_loop()\ndel _module_loop\n"
             ),
         ),
         Invalid("import sys\nwhile True:\n    line = sys.stdin.readline()\n    if not line:\n        break\n", count=1),
@@ -292,15 +302,20 @@ def _into_function(node, ctx: NodeContext, unit, loop):
     from bytelint.rewrites import fresh_name
     from bytelint.rule import FixSpec
 
+    # A name the loop assigns stays a module global when any other code of the module reads,
+    # assigns or deletes it: `total = 0` before the loop and `total += i` in it must keep
+    # updating the same module variable (a local would start unbound).
     assigned = {i.name for i in loop.instrs() if i.kind in (Kind.NAME_STORE, Kind.DELETE) and i.name}
-    read_elsewhere = set()
+    used_elsewhere = set()
     for other in ctx.file.bytecode.units:
         for instr in other.instrs:
-            if instr.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.DELETE):
+            if instr.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.DELETE) or (
+                other is unit and instr.kind is Kind.NAME_STORE
+            ):
                 if other is unit and instr.offset in loop.offsets:
                     continue
-                read_elsewhere.add(instr.name)
-    keep = sorted(assigned & read_elsewhere)
+                used_elsewhere.add(instr.name)
+    keep = sorted(assigned & used_elsewhere)
     taken = getattr(ctx.file, "_module_names", None)
     if taken is None:  # once per file: the names of every code object (bytecode, not the tree)
         taken = set()
