@@ -146,6 +146,8 @@ def check(
         cli_extend = _split_codes(extend_select)
         for option, values in (("--select", cli_select or ()), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
             check_selectors(values, codes, option)
+        if cli_select is not None and cli_extend:  # `--select A --extend-select B`: A and B
+            cli_select = cli_select + cli_extend
         targets = None
         if target_version:
             try:
@@ -174,7 +176,11 @@ def check(
     for path in missing:
         click.echo(f"bytelint: error: {path}: no such file or directory", err=True)
     existing = [p for p in paths if p not in missing and p != "-"]
-    files = [d.path for d in FileFinder(config, force_exclude=force_exclude).find(existing)]
+    finder = FileFinder(config, force_exclude=force_exclude)
+    files = [d.path for d in finder.find(existing)]
+    for directory, reason in finder.unreadable:
+        click.echo(f"bytelint: error: {directory}: cannot read directory: {reason}", err=True)
+    missing += [directory for directory, _ in finder.unreadable]
     sources = None
 
     selected = selected_codes(config)
@@ -228,6 +234,9 @@ def check(
             for notice in result.notices:
                 click.echo(f"bytelint: notice: {result.path}: {notice}", err=True)
 
+    if fmt not in ("text", "full", "concise") and not quiet and ranked and ranked.hidden:
+        # machine formats keep their shape on stdout; the count of cold findings goes to stderr
+        click.echo(f"bytelint: notice: {profile.hidden_note(ranked.hidden, threshold)}", err=True)
     if fmt in ("text", "full", "concise") and not quiet:
         if findings and fmt != "full":  # full ends each finding with a blank line
             click.echo("")
@@ -262,6 +271,8 @@ def _load_profile(config: Config, path: Optional[str], min_share: Optional[str])
             raise ConfigError("--min-share needs a profile (--profile FILE, or `profile` in [tool.bytelint])")
         return (profile.load_profile(path) if path else None), threshold
     except profile.ProfileError as exc:
+        if path and path == config.profile and config.source:  # from the file: say where it was set
+            raise ConfigError(f"{config.source}: [tool.bytelint] 'profile': {exc}") from None
         raise ConfigError(str(exc)) from None
 
 
@@ -359,7 +370,7 @@ def clean(cache_dir: Optional[str]) -> None:
 
 
 @cli.command("rules")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", help="A table (default) or JSON with every benchmark case.")
 def rules_command(output_format: str) -> None:
     """List every rule: code, name, fix, target versions and the measured speedup of its fix."""
     from . import reference
@@ -367,7 +378,7 @@ def rules_command(output_format: str) -> None:
     output.write_rules(reference.rule_rows(), click.get_text_stream("stdout"), output_format, reference.pythons())
 
 
-@cli.command()
+@cli.command(short_help="Show a rule's docs (CODE) or the bytecode behind a finding (PATH:LINE).")
 @click.argument("target", metavar="CODE|PATH:LINE")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="With PATH:LINE: a pyproject.toml to read instead of the nearest one.")
 @click.option("--target-version", help="With PATH:LINE: oldest Python the code must run well on, e.g. py39.")
@@ -377,7 +388,7 @@ def explain(target: str, config_path: Optional[str], target_version: Optional[st
     import re
 
     match = re.fullmatch(r"(.+):(\d+)", target)
-    if match and (os.path.exists(match.group(1)) or "/" in target or os.sep in target or target.endswith(".py")):
+    if match and (os.path.exists(match.group(1)) or "/" in target or os.sep in target or match.group(1).endswith(".py")):
         _explain_line(match.group(1), int(match.group(2)), config_path, target_version)
         return
     from . import reference

@@ -137,10 +137,15 @@ def config_from_table(data: Mapping[str, Any], pyproject: Path, known_codes: Ite
 
     project = data.get("project", {})
     requires = project.get("requires-python") if isinstance(project, dict) else None
-    if isinstance(requires, str):
-        targets = targets_from_requires_python(requires)
+    if requires is not None and "target-version" not in table:
+        targets = targets_from_requires_python(requires) if isinstance(requires, str) else None
         if targets:
             values["target_versions"] = targets
+        elif not _valid_specifier(requires):  # pip would refuse it too; guessing would pick the wrong rules
+            raise ConfigError(
+                f"{pyproject}: [project] requires-python: {requires!r} is not a version specifier "
+                "(e.g. \">=3.9\"); fix it or set target-version in [tool.bytelint]"
+            )
 
     for key, value in table.items():
         if key not in _KEYS:
@@ -169,7 +174,7 @@ def _convert(where: str, key: str, kind: str, value: Any, known_codes: Sequence[
             raise ConfigError(f"{where}: '{key}': {exc}") from None
     if kind == "seconds":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise ConfigError(f"{where}: '{key}' must be a number of seconds (0: no limit), not {_show(value)}")
+            raise ConfigError(f"{where}: '{key}' must be a non-negative number of seconds (0: no limit), not {_show(value)}")
         return float(value)
     if kind == "path":
         if not isinstance(value, str) or not value:
@@ -209,6 +214,16 @@ def _string_list(where: str, key: str, value: Any) -> Tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings, not {_show(value)}")
     return tuple(value)
+
+
+def _valid_specifier(value: Any) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        SpecifierSet(value)
+    except (InvalidSpecifier, TypeError):
+        return False
+    return isinstance(value, str)
 
 
 def _show(value: Any) -> str:

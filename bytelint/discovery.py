@@ -59,7 +59,7 @@ class _Ignores:
         return ignored
 
 
-def _git_root(start: str) -> Optional[str]:
+def git_root(start: str) -> Optional[str]:
     current = os.path.abspath(start)
     while True:
         if os.path.exists(os.path.join(current, ".git")):
@@ -84,6 +84,14 @@ def _chain(root: Optional[str], directory: str) -> List[str]:
     return chain
 
 
+_DOT_PREFIX = os.curdir + os.sep
+
+
+def _undotted(path: str) -> str:
+    """`bytelint check` (or `check .`) shows src/x.py, not ./src/x.py."""
+    return path[len(_DOT_PREFIX) :] if path.startswith(_DOT_PREFIX) else path
+
+
 class FileFinder:
     def __init__(self, config: Config, force_exclude: bool = False) -> None:
         self.config = config
@@ -91,6 +99,8 @@ class FileFinder:
         self.root = os.path.abspath(config.root)
         self.exclude = _spec(tuple(config.exclude) + tuple(config.extend_exclude))
         self.ignores = _Ignores()
+        # (directory, reason) for directories of the walk that could not be read
+        self.unreadable: List[Tuple[str, str]] = []
 
     def _excluded(self, path: str, is_dir: bool) -> bool:
         absolute = os.path.abspath(path)
@@ -106,6 +116,7 @@ class FileFinder:
         for given in paths:
             if os.path.isdir(given):
                 for path in self._walk(given):
+                    path = _undotted(path)
                     key = os.path.abspath(path)
                     if key not in seen:
                         seen.add(key)
@@ -120,8 +131,8 @@ class FileFinder:
                 yield Discovered(given, explicit=True)
 
     def _walk(self, top: str) -> Iterator[str]:
-        git_root = _git_root(top) if self.config.respect_gitignore else None
-        chain = _chain(git_root, top)
+        repository = git_root(top) if self.config.respect_gitignore else None
+        chain = _chain(repository, top)
         if len(chain) > 1 and self.ignores.ignored(os.path.abspath(top), True, chain[:-1]):
             # The user named an ignored directory (say, a checkout inside another repository's
             # ignored folder): lint it, applying only the ignore files inside it.
@@ -132,23 +143,25 @@ class FileFinder:
             try:
                 with os.scandir(directory) as it:
                     entries = sorted(it, key=lambda e: e.name)
-            except OSError:
+            except OSError as exc:
+                self.unreadable.append((_undotted(directory), exc.strerror or str(exc)))
                 continue
             subdirs = []
             for entry in entries:
                 path = entry.path
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file()
                 except OSError:
-                    continue
+                    is_dir = False
                 if is_dir:
                     if self._excluded(path, True) or self._is_venv(path):
                         continue
                     if self.config.respect_gitignore and self.ignores.ignored(path, True, chain):
                         continue
                     subdirs.append(path)
-                elif entry.name.endswith(".py") and (is_file or entry.is_symlink()):
+                elif entry.name.endswith(".py"):
+                    # whatever it is (a file, a symlink, even a dangling or looping one, a FIFO):
+                    # reading it says what is wrong with it
                     if self._excluded(path, False):
                         continue
                     if self.config.respect_gitignore and self.ignores.ignored(path, False, chain):

@@ -231,6 +231,9 @@ def explain_line(path: str, line: int, config: Config) -> Tuple[List[str], bool]
         raise ExplainError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except SourceError as exc:
         raise ExplainError(f"{path}: {exc}") from None
+    total = len(source.lines)
+    if not 1 <= line <= max(total, 1):
+        raise ExplainError(f"{path}: no line {line}: the file has {total} line{'s' if total != 1 else ''}")
     result = lint_source(data, path, config)
     if result.error:
         raise ExplainError(f"{path}: {result.error}")
@@ -249,7 +252,7 @@ def explain_line(path: str, line: int, config: Config) -> Tuple[List[str], bool]
         out.append("")
         loop = _loop_at(mb, finding.span.line) if mb is not None else None
         if loop is None:
-            out += ["  (no loop in the compiled code contains this line)", ""]
+            out += ["  (this finding is not about a loop: there is no per-iteration bytecode to show)", ""]
             continue
         before = _view("Your code", loop)
         out += [f"  Bytecode from CPython {running} (the interpreter running bytelint); '>' marks the finding's span.", ""]

@@ -166,6 +166,50 @@ def _at_original(finding: Finding, history: Sequence[Sequence[Edit]]) -> Finding
     return replace(finding, span=Span(line, span.col, line + (span.end_line - span.line), span.end_col))
 
 
+def _placed(
+    applied: Sequence[Tuple[Finding, int]],
+    texts: Sequence[str],
+    history: Sequence[Sequence[Edit]],
+    first_findings: Sequence[Finding],
+) -> List[Finding]:
+    """The fixed findings where they were in the original file (what ``--show-fixes`` prints).
+    A finding of a later round sits in that round's text. If the original file had the same
+    finding (code and message; the nearest, if several), that is where it was. Otherwise a
+    line that the earlier fixes left as it was is found in the original by a line diff, column
+    and all; a rewritten line is placed by the edits, at the start of what replaced it."""
+    placed: List[Finding] = []
+    maps: Dict[int, Dict[int, int]] = {}
+    for finding, round_ in applied:
+        if round_ == 0:
+            placed.append(finding)
+            continue
+        if round_ not in maps:
+            maps[round_] = _equal_lines(texts[round_], texts[0])
+        span = finding.span
+        line = maps[round_].get(span.line)
+        moved = _at_original(finding, history[:round_]) if line is None else replace(
+            finding, span=Span(line, span.col, line + (span.end_line - span.line), span.end_col)
+        )
+        same = [f for f in first_findings if f.code == finding.code and f.message == finding.message]
+        if same:
+            moved = replace(finding, span=min(same, key=lambda f: abs(f.span.line - moved.span.line)).span)
+        placed.append(moved)
+    return placed
+
+
+def _equal_lines(now: str, original: str) -> Dict[int, int]:
+    """Line numbers of ``now`` -> the same, unchanged line of ``original`` (1-based)."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, original.splitlines(), now.splitlines(), autojunk=False)
+    mapping: Dict[int, int] = {}
+    for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                mapping[j1 + k + 1] = i1 + k + 1
+    return mapping
+
+
 def _mapped_line(line: int, edits: Sequence[Edit]) -> int:
     """Where an original line is after the edits (a line inside an edit maps to its start)."""
     shift = 0
@@ -224,6 +268,10 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
     def key(finding: Finding) -> Tuple[str, str, int]:
         return (finding.code, finding.message, _at_original(finding, history).span.line)
 
+    texts: List[str] = [text]  # the text each round started from
+    first_findings = result.findings
+    applied: List[Tuple[Finding, int]] = []  # a fix that was kept, and its round
+
     for _round in range(MAX_ROUNDS):
         candidates = sorted(
             (f for f in result.findings if _allowed(f, unsafe) and key(f) not in rejected),
@@ -255,14 +303,16 @@ def _fix(source: bytes, path: str, config: Config, unsafe: bool, outcome: FixOut
         if isinstance(step, tuple):
             group, edits, candidate, after = step
             text, result = candidate, after
-            outcome.applied.extend(_at_original(f, history) for f in group)
+            applied.extend((f, len(history)) for f in group)
             history.append(edits)
+            texts.append(text)
             # A fix held back because it would hide another finding gets another chance once
             # something was fixed (that finding may be gone now).
             for held in [k for k, (_, reason) in rejected.items() if reason.startswith(_HIDES)]:
                 del rejected[held]
         elif not any(_allowed(f, unsafe) and key(f) not in rejected for f in result.findings):
             break
+    outcome.applied.extend(_placed(applied, texts, history, first_findings))
     outcome.failed.extend(rejected.values())
     # Proof 4: the fixers, run again on the result, change nothing.
     leftover = [f for f in result.findings if _allowed(f, unsafe) and key(f) not in rejected]

@@ -23,7 +23,7 @@ def fixable_hint(findings: Sequence[Finding]) -> str:
     if safe:
         parts.append(f"[*] {safe} fixable with `bytelint fix`")
     if unsafe:
-        parts.append(f"[!] {unsafe} more with `bytelint fix --unsafe-fixes`")
+        parts.append(f"[!] {unsafe} {'more' if safe else 'fixable'} with `bytelint fix --unsafe-fixes`")
     return "; ".join(parts) + "." if parts else ""
 
 

@@ -53,6 +53,8 @@ def test_findings_exit_1_with_location_code_and_docs(project):
     assert first.startswith(os.path.join("src", "slow.py") + ":2:1: BL101 ")
     assert "move the loop into a function" in first
     assert "Found 1 finding" in proc.stdout
+    assert first.startswith(os.path.join("src", "slow.py") + ":2:1: BL101 [!] ")  # an unsafe fix exists
+    assert "[!] 1 fixable with `bytelint fix --unsafe-fixes`." in proc.stdout.splitlines()
     assert "docs/rules.md#bl101-module-level-loop" in proc.stdout
 
 
@@ -68,6 +70,16 @@ def test_exit_zero_select_ignore(project):
     assert run("check", "--ignore", "BL101", "src", cwd=project).returncode == 0
     assert run("check", "--select", "BL2", "src", cwd=project).returncode == 0
     assert run("check", "--select", "BL101", "src", cwd=project).returncode == 1
+    # --extend-select adds to --select, as in ruff
+    assert run("check", "--select", "BL2", "--extend-select", "BL101", "src", cwd=project).returncode == 1
+
+
+def test_default_path_prints_paths_as_given_without_dot_prefix(project):
+    proc = run("check", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith(os.path.join("src", "slow.py") + ":2:1: BL101 ")
+    proc = run("check", ".", "--output-format", "json", cwd=project)
+    assert [f["path"] for f in json.loads(proc.stdout)] == [os.path.join("src", "slow.py")]
 
 
 def test_usage_and_config_errors_exit_2(project):

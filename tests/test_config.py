@@ -41,6 +41,16 @@ def test_target_version_from_requires_python(tmp_path):
     assert config.target_versions == ((3, 9), (3, 10))
 
 
+@pytest.mark.parametrize("value", ['"banana"', "39", '"3.9+"'])
+def test_invalid_requires_python_is_an_error_unless_target_version_is_set(tmp_path, value):
+    path = write(tmp_path, f"[project]\nrequires-python = {value}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, CODES)
+    assert str(path) in str(info.value) and "requires-python" in str(info.value) and "target-version" in str(info.value)
+    text = f'[project]\nrequires-python = {value}\n[tool.bytelint]\ntarget-version = "py310"\n'
+    assert load_config(write(tmp_path, text), CODES).target_versions == ((3, 10), (3, 11), (3, 12), (3, 13))
+
+
 def test_target_version_key_beats_requires_python(tmp_path):
     text = '[project]\nrequires-python = ">=3.9"\n[tool.bytelint]\ntarget-version = "py312"\n'
     assert load_config(write(tmp_path, text), CODES).target_versions == ((3, 12), (3, 13))

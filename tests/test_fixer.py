@@ -28,6 +28,20 @@ def test_fix_applies_and_keeps_comments():
     assert [f.code for f in outcome.applied] == ["BL102"] and outcome.failed == []
 
 
+def test_fixed_findings_are_placed_where_they_were_in_the_original():
+    # the loop's rewrite comes first; the pattern's fix is found again in the rewritten text,
+    # on another line, and is still reported where the user saw it
+    source = 'import re\n\n\ndef f(lines):\n    out = []\n    for line in lines:\n        out.append(re.search("a+", line))\n    return out\n'
+    from bytelint.engine import lint_source
+
+    config = Config(target_versions=targets("py311"))
+    before = {(f.code, f.span.line, f.span.col) for f in lint_source(source.encode(), "f.py", config).findings}
+    outcome = fix_source(source.encode(), "f.py", config, unsafe=True)
+    placed = [(f.code, f.span.line, f.span.col) for f in outcome.applied]
+    assert sorted(c for c, _, _ in placed) == ["BL203", "BL304"], outcome.fixed
+    assert set(placed) <= before, (placed, before)
+
+
 def test_unsafe_fix_needs_opt_in():
     outcome = fix_source(SLOW.encode(), "f.py", PY39)
     assert outcome.fixed is None and outcome.unsafe_available == 1

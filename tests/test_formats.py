@@ -209,6 +209,14 @@ def test_sarif_is_what_github_code_scanning_reads(project):  # noqa: F811
     assert run_["columnKind"] == "unicodeCodePoints"
 
 
+def test_sarif_uris_are_relative_to_the_repository_root(project):  # noqa: F811
+    (project / ".git").mkdir()  # run from a subdirectory of a work tree: URIs still start at its root
+    proc = run("check", "--output-format", "sarif", ".", cwd=project / "src")
+    run_ = json.loads(proc.stdout)["runs"][0]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]] == ["src/slow.py"]
+    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
+
+
 def test_sarif_fixes_and_errors():
     f = finding(fix=FIX)
     log = sarif.sarif_log([f], [FileResult("src/slow.py", (f,)), FileResult("bad.py", error="SyntaxError")], all_rules(), root=os.getcwd())

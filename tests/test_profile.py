@@ -97,6 +97,12 @@ def test_cprofile_run_ranks_the_hot_finding_first_and_hides_the_cold_one(project
     assert finding_lines(proc.stdout) == [HOT, MAIN]
     assert "Found 2 findings (BL304 x2) in 1 of 1 files; 1 finding hidden in code under 1% of the profile (--min-share)." in proc.stdout
 
+    # a machine format keeps its shape on stdout; the hidden count is a notice on stderr
+    proc = run("check", "--profile", "prog.prof", "--min-share", "1%", "--output-format", "json", prog, cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(f["location"]["line"] for f in json.loads(proc.stdout)) == sorted([HOT, MAIN])
+    assert "bytelint: notice: 1 finding hidden in code under 1% of the profile (--min-share)" in proc.stderr
+
 
 PREFIX = "/srv/app/lib/python3.12/site-packages/demo/prog.py"  # an installed copy: other prefix
 
@@ -424,6 +430,12 @@ def test_the_cli_exits_2_with_one_line_for_an_unusable_profile(project):
         assert proc.returncode == 2, (args, proc.stdout)
         assert proc.stdout == ""
         assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith(expected), (args, proc.stderr)
+    # set in the configuration: the message names the file and the key
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'profile = "gone.prof"\n')
+    proc = run("check", "src", cwd=project)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert f"{pyproject}: [tool.bytelint] 'profile': " in proc.stderr and "no such profile file" in proc.stderr
 
 
 # -- the language server -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """SARIF 2.1.0 output for code-scanning services (GitHub code scanning and others).
 
 One run; ``tool.driver.rules`` lists every rule (so ``ruleIndex`` is stable across runs),
-results point at files by URIs relative to the current directory (the repository root in CI)
-with ``uriBaseId`` ``%SRCROOT%``, and regions are 1-based. Columns are code points, which the
+results point at files by URIs relative to the repository root (the git work tree holding the
+current directory; the current directory outside one) with ``uriBaseId`` ``%SRCROOT%``, and
+regions are 1-based. Columns are code points, which the
 run declares (``columnKind``: SARIF's default is UTF-16 code units). Files that could not be
 linted become tool execution notifications.
 """
@@ -106,7 +107,11 @@ def sarif_log(
     root: Optional[str] = None,
     profile: Optional[Mapping[Finding, Any]] = None,
 ) -> Dict[str, Any]:
-    root = os.path.abspath(root or os.getcwd())
+    if root is None:  # the repository holding the current directory, else the directory itself
+        from ..discovery import git_root
+
+        root = git_root(os.getcwd()) or os.getcwd()
+    root = os.path.abspath(root)
     index = {rule.code: i for i, rule in enumerate(rules)}
     notifications: List[Dict[str, Any]] = []
     for result in results:
