@@ -92,6 +92,8 @@ _OPTIONS = [
     click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore ignores."),
     click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too (for pre-commit)."),
     click.option("--file-timeout", type=click.FloatRange(min=0), help="Seconds one file may take before it is skipped with an error (default: 60; 0: no limit)."),
+    click.option("--no-cache", is_flag=True, help="Lint every file, neither reading nor writing the results cache (fixing never uses it)."),
+    click.option("--cache-dir", type=click.Path(file_okay=False), help="Results cache directory (default: BYTELINT_CACHE_DIR, else .bytelint_cache at the project root)."),
 ]
 
 
@@ -102,8 +104,6 @@ _OPTIONS = [
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour in rare cases.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
 @click.option("--show-fixes", is_flag=True, help="List the findings that were fixed.")
-@click.option("--no-cache", is_flag=True, help="Lint every file, neither reading nor writing the results cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Results cache directory (default: BYTELINT_CACHE_DIR, else .bytelint_cache at the project root).")
 @click.option("--profile", "profile_path", metavar="FILE", help="A cProfile/pstats file or collapsed stacks (py-spy --format raw, austin): show each finding's share of the time, order by estimated saving.")
 @click.option("--min-share", metavar="PERCENT", help="With --profile: hide findings in code under this share of the profile's time, e.g. 1% (code absent from the profile counts as 0%).")
 def check(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -67,9 +67,17 @@ def default_targets() -> Tuple[Version, ...]:
 
 
 def describe(targets: Iterable[Version]) -> str:
-    targets = list(targets)
-    if not targets:
+    """`3.9-3.11`, `3.9-3.10 and 3.12-3.13`: runs of consecutive supported versions."""
+    chosen = sorted(set(targets))
+    if not chosen:
         return "none"
-    if len(targets) == 1:
-        return format_version(targets[0])
-    return f"{format_version(targets[0])}-{format_version(targets[-1])}"
+    runs: List[List[Version]] = []
+    for version in chosen:
+        if runs and version in SUPPORTED_VERSIONS and runs[-1][-1] in SUPPORTED_VERSIONS and (
+            SUPPORTED_VERSIONS.index(version) == SUPPORTED_VERSIONS.index(runs[-1][-1]) + 1
+        ):
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    parts = [format_version(run[0]) if len(run) == 1 else f"{format_version(run[0])}-{format_version(run[-1])}" for run in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

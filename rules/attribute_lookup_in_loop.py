@@ -90,6 +90,11 @@ class AttributeLookupInLoop(Rule):
             return out
     ```
 
+    A `while` loop inside another loop is not reported for a chain that only its test reads
+    (`while t not in self.styles: t = t.parent`): such a loop often runs its body zero times,
+    and binding the chain before it would cost a lookup and a store on each pass of the outer
+    loop.
+
     ## Fix safety
     The fix binds the chain to a fresh local before the loop and uses it inside. It is
     **unsafe** (applied with `--unsafe-fixes`): when the loop runs zero times the lookup now
@@ -115,6 +120,7 @@ class AttributeLookupInLoop(Rule):
     VALID = (
         Valid("import math\n\ndef f(xs):\n    sqrt = math.sqrt\n    return [sqrt(x) for x in xs]\n"),
         Valid("def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n"),
+
         Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.n = self.n + x\n"),
         Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.update(x)\n            print(self.n)\n"),
         Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.log(x)\n"),
@@ -128,6 +134,16 @@ class AttributeLookupInLoop(Rule):
         ),
     )
     INVALID = (
+        Invalid(  # bound before the `for`, not before the inner `while` (which may run zero times)
+            "class F:\n    def f(self, tokens):\n        for t in tokens:\n            while t not in self.styles:\n"
+            "                t = t.parent\n            print(t)\n",
+            target="py39",
+            count=1,
+            fixed=(
+                "class F:\n    def f(self, tokens):\n        styles = self.styles\n        for t in tokens:\n"
+                "            while t not in styles:\n                t = t.parent\n            print(t)\n"
+            ),
+        ),
         Invalid(
             "import math\n\ndef f(xs):\n    out = []\n    for x in xs:\n        out.append(math.sqrt(x))\n    return out\n",
             count=1,
@@ -194,17 +210,32 @@ class AttributeLookupInLoop(Rule):
         if function_scope(ctx)[1] != "function" or few_iterations(node):
             return  # a loop over a short literal: the saved lookups add up to nothing
         depth = loop_depth(ctx) + 1
-        sites = [s for s in evidence.within(ctx.span(node)) if s.depth == depth and site_in_scope(s, ctx)]
+        # the test of a `while` directly inside this loop runs at least once per pass of it;
+        # where the compiler keeps that test inside the inner loop (3.9/3.10) it counts here too
+        tests = [ctx.span(test) for test in _inner_while_tests(node)]
+        sites = [
+            s
+            for s in evidence.within(ctx.span(node))
+            if (s.depth == depth or (s.depth == depth + 1 and s.instr.line is not None and any(t.line <= s.instr.line <= t.end_line for t in tests)))
+            and site_in_scope(s, ctx)
+        ]
         if not sites:
             return
         scan = _LoopScan()
         node.body.visit(scan)
+        in_body = set(scan.uses)
         if isinstance(node, cst.While):
             node.test.visit(scan)
+        # A `while` inside another loop whose test alone reads the chain (`while t not in
+        # self.styles: t = t.parent`) often runs its body zero times: binding the chain before
+        # it would add a lookup and a store to each pass of the outer loop, and save nothing.
+        test_only_nested = isinstance(node, cst.While) and bool(ctx.loops)
         compiled = {site.extra for site in sites}
         candidates = {}
         for chain, use in scan.first_use.items():
             if chain not in compiled or scan.assigns_prefix(chain):
+                continue
+            if test_only_nested and chain not in in_body:
                 continue
             root = chain.split(".", 1)[0]
             if root in scan.assigned_names:
@@ -242,6 +273,22 @@ class AttributeLookupInLoop(Rule):
                 ),
                 fix=_hoist(node, ctx, chain, sites[0].owner) if is_block_statement(ctx, node) else None,
             )
+
+
+def _inner_while_tests(loop: cst.CSTNode) -> List[cst.BaseExpression]:
+    """The tests of the `while` loops directly inside ``loop`` (not inside a deeper loop or a
+    nested scope)."""
+    found: List[cst.BaseExpression] = []
+    stack = list(loop.body.children)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.While):
+            found.append(current.test)
+            continue
+        if isinstance(current, (cst.For, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            continue
+        stack.extend(current.children)
+    return found
 
 
 def _hoist(loop, ctx: NodeContext, chain: str, owner) -> Optional[FixSpec]:

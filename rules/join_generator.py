@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 import libcst as cst
 from packaging.specifiers import SpecifierSet
 
-from bytelint.bytecode import Kind, ScopeKind
+from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape, callee_code_unit
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, all_sites, units_naming
@@ -64,11 +64,16 @@ class JoinGenerator(Rule):
     The fix puts the generator expression in brackets: `sep.join([x for x in xs])`. For
     `str.join` and `bytes.join` that is the same computation: they turn their argument into a
     list before looking at any item, so the items are computed in the same order, with the
-    same side effects and exceptions, before anything is joined. It is **safe** when the
-    separator is a string or bytes literal (then `join` is certainly `str.join` or
-    `bytes.join`) and **unsafe** (applied with `--unsafe-fixes`) otherwise: a `join` method
-    of another type (a path library's `join`, say) might consume items lazily, and bytelint
-    cannot see the receiver's type. A generator with `await` or `async for` is left alone
+    same side effects and exceptions, before anything is joined, with one exception: a
+    `StopIteration` raised while computing an item (a `next()` call, say) becomes a
+    `RuntimeError` in a generator (PEP 479) but leaves a list comprehension as it is, and a
+    loop calling the code would then silently stop. The fix is **safe** when the separator is
+    a string or bytes literal (then `join` is certainly `str.join` or `bytes.join`) and the
+    generator's compiled code calls nothing but builtins that convert or measure one value
+    (`str`, `repr`, `format`, `int`, `len`, ...); it is **unsafe** (applied with
+    `--unsafe-fixes`) otherwise: a `join` method of another type (a path library's `join`,
+    say) might consume items lazily, a method or function called per item may raise
+    `StopIteration`, and bytelint cannot see the receiver's type or what a call raises. A generator with `await` or `async for` is left alone
     (it is an asynchronous generator, which `join` rejects). When the fix runs on Python
     3.12+, where list comprehensions are inlined into the function, it is not offered for a
     generator that reads the function's local variables: they would stop being closure
@@ -179,7 +184,7 @@ class JoinGenerator(Rule):
                 "join() called on the result of a generator expression",
                 f"the generator's loop makes {calls} call{'s' if calls != 1 else ''} per item",
             ),
-            fix=_fix(node, _generator_unit(sites[0].instr)),
+            fix=_fix(node, _generator_unit(sites[0].instr), ctx.file.config.target_versions),
         )
 
 
@@ -197,7 +202,28 @@ class _Suspends(cst.CSTVisitor):
             self.found = True
 
 
-def _fix(call: cst.Call, unit) -> Optional[FixSpec]:
+# Builtins that convert or measure one value: they run no code that could raise StopIteration
+# (short of a dunder method doing so, which bytelint does not consider).
+_CONVERTERS = frozenset({"str", "repr", "ascii", "format", "int", "float", "bool", "hex", "oct", "bin", "chr", "ord", "len", "abs", "round"})
+
+
+def _may_raise_stop_iteration(unit, targets) -> bool:
+    """Does the generator call anything but a converting builtin (a ``next()``, a method, a
+    function of the module, any of which may raise StopIteration)?"""
+    namespace = unit.module.namespace
+    for instr in unit.instrs:
+        if instr.kind is not Kind.CALL:
+            continue
+        shape = call_shape(instr)
+        callee = shape.callee if shape is not None else None
+        if callee is None or callee.kind not in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD) or callee.name not in _CONVERTERS:
+            return True
+        if any(namespace.classify(callee.name, v) is not NameClass.BUILTIN for v in targets):
+            return True
+    return False
+
+
+def _fix(call: cst.Call, unit, targets=()) -> Optional[FixSpec]:
     """`sep.join(<genexpr>)` -> `sep.join([<list comprehension>])`: safe when `sep` is a string
     literal (so `join` is str.join or bytes.join), unsafe otherwise."""
     inlined = comprehensions_inlined()
@@ -219,7 +245,9 @@ def _fix(call: cst.Call, unit) -> Optional[FixSpec]:
         )
     if not keeps_comments(generator, comprehension):
         return None
-    safe = isinstance(call.func.value, _STRING_LITERALS)
+    # A call in the generator could raise StopIteration: a generator turns it into RuntimeError
+    # (PEP 479), a list comprehension lets it out, and a caller's loop would just stop.
+    safe = isinstance(call.func.value, _STRING_LITERALS) and not _may_raise_stop_iteration(unit, targets)
     return FixSpec({generator: comprehension}, safe=safe, description="pass a list comprehension")
 
 

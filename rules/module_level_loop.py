@@ -71,7 +71,12 @@ class ModuleLevelLoop(Rule):
     other module code assigns (an accumulator set to 0 before the loop keeps counting in the
     module's variable). The others, bound and read only by the loop, become fast locals. It is
     **unsafe** (applied with `--unsafe-fixes`): names the loop assigns and only other modules
-    read (`module.i`) are no longer set, and a traceback from the loop shows one more frame.
+    read (`module.i`) are no longer set, and a traceback from the loop shows one more frame. It
+    is not offered for a loop that calls `locals()`, `vars()`, `dir()`, `eval()` or `exec()`
+    (in a function they would see the function's variables) or that holds an annotated
+    assignment (`x: int = ...` at module level records `x` in the module's `__annotations__`).
+    Names that the loop must keep global are still dictionary stores, which BL104 may then
+    report in the new function.
 
     ## Precision
     All 31 findings on CPython 3.11's standard library (target 3.11) read: 16 are loops of
@@ -123,6 +128,8 @@ class ModuleLevelLoop(Rule):
             ),
         ),
         Invalid("import sys\nwhile True:\n    line = sys.stdin.readline()\n    if not line:\n        break\n", count=1),
+        Invalid("import sys\nfor name in sys.argv:\n    exec(f'{name}_len = {len(name)}')\n", count=1),
+        Invalid("import sys\nout = []\nfor n in range(len(sys.argv) * 100):\n    item: list = [n]\n    out.append(item)\n", count=1),
         Invalid("if __name__ == '__main__':\n    for arg in __import__('sys').argv:\n        print(arg)\n", count=1),
         Invalid("class Table:\n    rows = []\n    for i in range(1000):\n        rows.append(i * i)\n", count=1, message="class body"),
         Invalid("for a in range(1000):\n    for b in range(1000):\n        pass\n", count=1),
@@ -297,11 +304,30 @@ def _iteration_bound(unit, loop, sizes: dict) -> Optional[int]:
     return None
 
 
+def _annotates(node: cst.CSTNode) -> bool:
+    """Does the loop hold an annotated assignment to a name (outside nested scopes)?"""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.AnnAssign) and isinstance(current.target, cst.Name):
+            return True
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(current.children)
+    return False
+
+
 def _into_function(node, ctx: NodeContext, unit, loop):
     """``def _module_loop(): global <names read elsewhere>; <loop>`` + call + ``del``."""
     from bytelint.rewrites import fresh_name
     from bytelint.rule import FixSpec
 
+    from bytelint.fixfacts import _INTROSPECTION
+
+    if any(i.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD) and i.name in _INTROSPECTION for i in loop.instrs()):
+        return None  # `locals()[k] = v`, `exec("x = 1")`: in a function they would see its locals
+    if _annotates(node):
+        return None  # `x: T = v` records x in the module's __annotations__, not in a function
     # A name the loop assigns stays a module global when any other code of the module reads,
     # assigns or deletes it: `total = 0` before the loop and `total += i` in it must keep
     # updating the same module variable (a local would start unbound).

@@ -49,7 +49,9 @@ class QuadraticConcatInLoop(Rule):
     (`benchmarks/rules/str_concat_in_loop.py`).
 
     A plain local `s += piece` is linear and never flagged. `lst += [x]` extends a list in
-    place and is not flagged either; `lst = lst + [x]` copies and is.
+    place and is not flagged either; `lst = lst + [x]` copies and is. So is
+    `s = s + sep + piece` even for a local `str`: the first `+` builds a copy of `s` before the
+    store, on every version (`s += sep + piece` is the in-place form).
 
     ## Example
     ```python
@@ -106,6 +108,7 @@ class QuadraticConcatInLoop(Rule):
         Valid("def f(xs):\n    s = ''\n    for x in xs:\n        s = s + x\n    return s\n"),
         Valid("def f(xs):\n    out = []\n    for x in xs:\n        out += [x]\n    return out\n"),
         Valid("def f(xs):\n    n = 0\n    for x in xs:\n        n += x\n    return n\n"),
+        Valid("def f(xs):\n    s = ''\n    for x in xs:\n        s = s + (',' + x)\n    return s\n"),
         Valid("class C:\n    def f(self, xs):\n        for x in xs:\n            self.total += x\n"),
         Valid("def f(xs):\n    global S\n    S += 'done'\n"),
         Valid("s = ''\nfor x in range(1000):\n    s += str(x)\n", target="<3.11"),
@@ -130,6 +133,8 @@ class QuadraticConcatInLoop(Rule):
             fixed="def f(xs):\n    global S\n    parts = []\n    for x in xs:\n        parts.append('-')\n    S += \"\".join(parts)\n",
         ),
         Invalid("def f(d, xs):\n    for x in xs:\n        d['k'] += 'x'\n", count=1),
+        Invalid("def f(xs):\n    s = ''\n    for x in xs:\n        s = s + ',' + x\n    return s\n", count=1, message="s += a + b"),
+        Invalid("class C:\n    def f(self, xs):\n        self.out = ''\n        for x in xs:\n            self.out = self.out + x\n", count=1),
         Invalid("def f(d, key, xs):\n    for x in xs:\n        d[key] += x + ';'\n", count=1),
         Invalid("def f(xs):\n    b = b''\n    for x in xs:\n        b += x\n    return b\n", count=1, message="bytes"),
         Invalid("def f(xs):\n    t = ()\n    for x in xs:\n        t += (x,)\n    return t\n", count=1, message="tuple"),
@@ -166,7 +171,7 @@ class QuadraticConcatInLoop(Rule):
         def is_candidate(unit, instr) -> bool:
             if instr.op not in ("+", "+="):
                 return False
-            store = unit.next_store(instr)
+            store = _store_of(unit, instr)
             if store is None or store.kind not in _STORES:
                 return False
             if store.kind is not Kind.FAST_STORE:
@@ -187,8 +192,12 @@ class QuadraticConcatInLoop(Rule):
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _concat_shape(node)
+        chained = False
         if shape is None:
-            return
+            shape = _chain_shape(node)
+            if shape is None:
+                return
+            chained = True  # `t = t + a + b`: the first `+` copies t, whatever the version
         target, other, inplace, appends = shape
         kind = _value_type(target, other, inplace, ctx)
         if kind is None or (kind == "list" and inplace):
@@ -199,29 +208,33 @@ class QuadraticConcatInLoop(Rule):
             return  # `obj.name += s` for each obj, `d[key] += s` for each key: no growth
         span = ctx.span(node)
         for site in evidence.within(span):
-            store = site.unit.next_store(site.instr)
+            store = _store_of(site.unit, site.instr)
             if store is None or store.kind not in _STORES or not _same_target(store, target):
                 continue
-            slow_on = self._slow_versions(kind, store.kind, appends, ctx)
+            slow_on = ctx.file.targets_for(self) if chained else self._slow_versions(kind, store.kind, appends, ctx)
             if not slow_on:
                 return
             where = _STORES[store.kind]
             what = "string" if kind == "str" else kind
             versions = "" if slow_on == ctx.file.config.target_versions else f" on Python {describe(slow_on)}"
-            reason = (
-                "CPython appends in place only to a plain local"
-                if kind == "str" and appends
-                else "each concatenation copies both operands"
-            )
+            if chained:
+                reason = f"the first + copies the whole {what} before the rest is added"
+            elif kind == "str" and appends:
+                reason = "CPython appends in place only to a plain local"
+            else:
+                reason = "each concatenation copies both operands"
+            advice = _ADVICE[kind]
+            if chained and kind == "str" and store.kind is Kind.FAST_STORE:
+                advice = "append the rest in one step, `s += a + b`, which CPython does in place"
             yield Report(
                 node,
                 f"{what} built by concatenation to a {where} name in a loop copies the whole {what} "
-                f"on every iteration{versions} (quadratic; {reason}); {_ADVICE[kind]}"
+                f"on every iteration{versions} (quadratic; {reason}); {advice}"
                 if store.kind in (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE)
                 else f"{what} built by concatenation to an {where} in a loop copies the whole {what} "
-                f"on every iteration (quadratic; {reason}); {_ADVICE[kind]}",
+                f"on every iteration (quadratic; {reason}); {advice}",
                 evidence=(f"{site.instr.opname} -> {store.opname} {store.name or ''}".strip(),),
-                fix=_join_fix(ctx, target, kind) if appends and kind in ("str", "bytes") else None,
+                fix=_join_fix(ctx, target, kind) if appends and not chained and kind in ("str", "bytes") else None,
             )
             return
 
@@ -249,6 +262,43 @@ def _concat_shape(node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optio
             if _same_expr(value.right, target):
                 return target, value.left, False, False
     return None
+
+
+# What `t.x = <value>` / `t[k] = <value>` loads between computing the value and storing it
+_TARGET_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.ATTR_LOAD, Kind.CONST_LOAD)
+
+
+def _store_of(unit, instr):
+    """The store that receives the result of ``instr``: right after it, or, for a plain
+    assignment to an attribute or item (`self.s = self.s + x`), after the loads of the object
+    (and key) being assigned to."""
+    store = unit.next_store(instr)
+    if store is not None:
+        return store
+    instrs = unit.instrs
+    for following in instrs[instr.index + 1 : instr.index + 8]:
+        if following.kind in (Kind.ATTR_STORE, Kind.SUBSCR_STORE):
+            return following
+        if following.kind not in _TARGET_LOADS and following.kind is not Kind.NOISE:
+            return None
+    return None
+
+
+def _chain_shape(node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[cst.BaseExpression], bool, bool]]:
+    """For `t = t + a + b ...` (left to right, two or more `+`): (target, a, False, True)."""
+    if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+        return None
+    target = node.targets[0].target
+    value = node.value
+    first = None
+    count = 0
+    while isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add) and not value.lpar:
+        first = value.right
+        value = value.left
+        count += 1
+    if count < 2 or not _same_expr(value, target):
+        return None
+    return target, first, False, True
 
 
 def _same_expr(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:

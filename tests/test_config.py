@@ -97,3 +97,18 @@ def test_preview_rules_need_opt_in():
     config = Config()
     assert "BL201" not in enabled_codes(config, CODES, preview_codes=["BL201"])
     assert "BL201" in enabled_codes(Config(select=("BL201",)), CODES, preview_codes=["BL201"])
+
+
+@pytest.mark.parametrize(
+    "versions, text",
+    [
+        ([(3, 11)], "3.11"),
+        ([(3, 9), (3, 10), (3, 11)], "3.9-3.11"),
+        ([(3, 9), (3, 10), (3, 12), (3, 13)], "3.9-3.10 and 3.12-3.13"),  # never "3.9-3.13" with a gap
+        ([(3, 9), (3, 11), (3, 13)], "3.9, 3.11 and 3.13"),
+    ],
+)
+def test_version_lists_in_messages(versions, text):
+    from bytelint.versions import describe
+
+    assert describe(versions) == text

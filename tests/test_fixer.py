@@ -213,7 +213,10 @@ SAFETY = [
     ("BL303", "def f(ks, d):\n    return [k for k in ks if k in d.keys()]\n", None, False),
     ("BL303", "def f(ks):\n    d = {'a': 1}\n    del d\n    d = {}\n    return [k for k in ks if k in d.keys()]\n", None, False),
     # BL309: safe only for a literal separator
-    ("BL309", "def f(xs):\n    return ', '.join(x.strip() for x in xs)\n", None, True),
+    ("BL309", "def f(xs):\n    return ', '.join(str(x) for x in xs if x)\n", None, True),
+    # a method (or next()) per item may raise StopIteration: a generator turns it into RuntimeError
+    ("BL309", "def f(xs):\n    return ', '.join(x.strip() for x in xs)\n", None, False),
+    ("BL309", "def f(it, n):\n    return ''.join(next(it) for _ in range(n))\n", None, False),
     ("BL309", "def f(xs, sep):\n    return sep.join(x.strip() for x in xs)\n", None, False),
     ("BL309", "async def f(xs, g):\n    return ''.join(await g(x) for x in xs)\n", None, None),
     # BL304: safe only on inlined comprehensions, a literal container and nothing to observe it
@@ -252,6 +255,11 @@ SAFETY = [
     ("BL203", "import re\n\ndef f(xs):\n    return [re.sub('a', 'b', x, flags=re.I) for x in xs]\n", None, False),
     ("BL203", "import re\n\ndef f(xs, flags):\n    return [re.sub('a', 'b', x, flags=flags) for x in xs]\n", None, None),
     ("BL402", "def f(xs, a, b):\n    for x in xs:\n        if x in (a, b):\n            print(x)\n", None, False),
+    # BL101: not offered where the function would change what the loop's names mean
+    ("BL101", "import sys\nfor name in sys.argv:\n    exec(f'{name}_len = {len(name)}')\n", None, None),
+    ("BL101", "import sys\nfor i, name in enumerate(sys.argv):\n    locals()[name] = i\n", None, None),
+    ("BL101", "import sys\nout = []\nfor n in range(len(sys.argv) * 100):\n    item: list = [n]\n    out.append(item)\n", None, None),
+    ("BL101", "import sys\nn = 0\nfor line in sys.argv:\n    n += 1\n", None, False),
 ]
 
 
@@ -279,7 +287,7 @@ def _run(source: str, call: str):
 SAME_RESULT = [
     ("BL302", "def f(xs):\n    d = {x: x * 2 for x in xs}\n    t = 0\n    for _, v in d.items():\n        t += v\n    return t\n", None, ([1, 2, 3],)),
     ("BL303", "def f(ks):\n    d = {'a': 1, 'b': 2}\n    return [k for k in ks if k in d.keys()]\n", None, (["a", "c", "b"],)),
-    ("BL309", "def f(xs):\n    return '-'.join(x.strip() for x in xs if x)\n", None, ([" a", "", "b "],)),
+    ("BL309", "def f(xs):\n    return '-'.join(str(x) for x in xs if x)\n", None, ([" a", "", 3],)),
     ("BL304", "def f(xs):\n    out = []\n    for x in xs:\n        if x % 2:\n            out.append(x * 2)\n    return out\n", "py312", ([1, 2, 3],)),
     ("BL202", "def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('{!r} = {} {{}}'.format(a, b))\n    return out\n", None, ([("x", 1.5)],)),
     ("BL202", "def f(pairs):\n    out = []\n    for a, b in pairs:\n        out.append('%s=%r 100%%' % (a, b))\n    return out\n", "py39", ([("x", "y")],)),
