@@ -366,7 +366,7 @@ def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:
     newest = bytecode.SUPPORTED_VERSIONS[-1]
     if message.startswith("SyntaxError") and bytecode.RUNNING_VERSION < newest and not any(
         limit in message for limit in _COMPILER_LIMITS
-    ):
+    ) and not _compiler_error(text.text, message):
         try:
             cst.parse_module(text.text)
         except Exception:
@@ -381,6 +381,25 @@ def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:
                 ),
             )
     return FileResult(path, error=message)
+
+
+# Compiler (not parser) errors that a newer Python does lift.
+_LIFTED_LATER = ("asynchronous comprehension outside of an asynchronous function",)
+
+
+def _compiler_error(source: str, message: str) -> bool:
+    """Does this interpreter's parser accept the file, so that compile() failed in a later
+    stage (a misplaced or unknown `from __future__` import, `return` outside a function, a
+    duplicate argument)? Newer syntax fails in the parser; these errors are the file's own."""
+    import ast
+
+    if any(text in message for text in _LIFTED_LATER):
+        return False
+    try:
+        ast.parse(source)
+    except Exception:  # SyntaxError, or too deep for this parser: leave it to libcst
+        return False
+    return True
 
 
 def _one_line(exc: BaseException) -> str:

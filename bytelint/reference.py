@@ -84,9 +84,18 @@ def describe_versions(rule: Any) -> str:
 
 
 def describe_applies(versions: Sequence[str]) -> str:
-    """``3.9+``, ``3.9, 3.10``, ``3.9-3.11`` or ``none``."""
+    """``3.9+``, ``3.9, 3.10``, ``3.9-3.11``, ``3.9, 3.10, 3.12+`` or ``none``."""
     if not versions:
         return "none"
+    contiguous = [VERSIONS.index(v) for v in versions] == list(range(VERSIONS.index(versions[0]), VERSIONS.index(versions[0]) + len(versions)))
+    if not contiguous:
+        runs: List[List[str]] = []
+        for v in versions:
+            if runs and VERSIONS.index(v) == VERSIONS.index(runs[-1][-1]) + 1:
+                runs[-1].append(v)
+            else:
+                runs.append([v])
+        return ", ".join(describe_applies(run) for run in runs)
     if versions[-1] == VERSIONS[-1] and len(versions) > 1:
         return f"{versions[0]}+"
     return ", ".join(versions) if len(versions) <= 2 else f"{versions[0]}-{versions[-1]}"

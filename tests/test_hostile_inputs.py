@@ -57,8 +57,13 @@ def lint_hostile(tmp_path: Path, data: bytes, name: str = "hostile.py"):
         (b"".join(b"    " * i + b"for x%d in y:\n" % i for i in range(25)) + b"    " * 25 + b"pass\n", "nested blocks"),
         (bytes(range(256)) * 8, "NUL bytes"),  # a binary file named .py
         (b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 4, "cannot decode"),
+        # errors of the compiler, not the parser: no newer Python accepts them either
+        (b"from __future__ import rested_snopes\n", "future feature"),
+        (b"x = 1\nfrom __future__ import annotations\n", "__future__"),
+        (b"def f(a, a):\n    pass\n", "duplicate argument"),
+        (b"return 1\n", "'return' outside function"),
     ],
-    ids=["syntax", "nul", "undecodable", "deep-parens", "deep-blocks", "binary", "binary-no-nul"],
+    ids=["syntax", "nul", "undecodable", "deep-parens", "deep-blocks", "binary", "binary-no-nul", "future", "late-future", "duplicate-arg", "return"],
 )
 def test_bad_file_is_one_error_line(tmp_path, data, words):
     assert_error(lint_hostile(tmp_path, data), "hostile.py", words)
