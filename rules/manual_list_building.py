@@ -148,6 +148,14 @@ class ManualListBuilding(Rule):
     the whole module whether the loop variable is read elsewhere. None of the peers' known
     false-positive shapes occur, since the rule excludes them by construction (see above).
 
+    Those counts judge the pattern. Timing the rewrite in context tells more for 3.11: on the
+    whole standard library (tests included) with the 3.11 target, five findings sampled at
+    random ran over 1-67 items (XML attributes, Tk options, a `__repr__`), where the
+    comprehension measured 0.66-1.02x. The rule therefore no longer reports for 3.11 (see
+    above). 3.12+ inlines comprehensions (1.01-1.07x even at 3 items); 3.9/3.10 gain far more
+    per item (1.5-1.7x at 10,000), though a 3-item loop loses there too (0.87-0.90x), which the
+    iteration count the bytecode cannot show leaves as a known limit.
+
     ## References
     - [PEP 709: Inlined comprehensions](https://peps.python.org/pep-0709/)
     - [ruff PERF401 manual-list-comprehension](https://docs.astral.sh/ruff/rules/manual-list-comprehension/) and its false positives (#6210, #11316, #15047, #19132)
