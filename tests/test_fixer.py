@@ -216,7 +216,7 @@ SAFETY = [
     ("BL309", "def f(xs):\n    return ', '.join(str(x) for x in xs if x)\n", None, True),
     # a method (or next()) per item may raise StopIteration: a generator turns it into RuntimeError
     ("BL309", "def f(xs):\n    return ', '.join(x.strip() for x in xs)\n", None, False),
-    ("BL309", "def f(it, n):\n    return ''.join(next(it) for _ in range(n))\n", None, False),
+    ("BL309", "IT = iter('abc')\n\ndef f(n):\n    return ''.join(next(IT) for _ in range(n))\n", None, False),
     ("BL309", "def f(xs, sep):\n    return sep.join(x.strip() for x in xs)\n", None, False),
     ("BL309", "async def f(xs, g):\n    return ''.join(await g(x) for x in xs)\n", None, None),
     # BL304: safe only on inlined comprehensions, a literal container and nothing to observe it
