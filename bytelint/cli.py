@@ -15,7 +15,7 @@ import click
 
 from . import __version__, fixreport, output, profile
 from . import cache as result_cache
-from .config import FORMATS_WITH_EDITS, OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, with_cli
+from .config import FORMATS_WITH_EDITS, OUTPUT_FORMATS, Config, ConfigError, check_selectors, find_pyproject, load_config, needs_targets, with_cli
 from .discovery import FileFinder
 from .registry import all_rules, known_codes, selected_codes, use_manifest_cache
 from .results import FileResult
@@ -167,6 +167,7 @@ def check(
             extend_exclude=(config.extend_exclude + _split_patterns(extend_exclude)) if extend_exclude else None,
             file_timeout=file_timeout,
         )
+        needs_targets(config)
         loaded, threshold = _load_profile(config, profile_path, min_share)
     except ConfigError as exc:
         click.echo(f"bytelint: error: {exc}", err=True)
@@ -178,9 +179,9 @@ def check(
     existing = [p for p in paths if p not in missing and p != "-"]
     finder = FileFinder(config, force_exclude=force_exclude)
     files = [d.path for d in finder.find(existing)]
-    for directory, reason in finder.unreadable:
-        click.echo(f"bytelint: error: {directory}: cannot read directory: {reason}", err=True)
-    missing += [directory for directory, _ in finder.unreadable]
+    for problem_path, problem in finder.problems:
+        click.echo(f"bytelint: error: {problem_path}: {problem}", err=True)
+    missing += [problem_path for problem_path, _ in finder.problems]
     sources = None
 
     selected = selected_codes(config)
@@ -411,6 +412,7 @@ def _explain_line(path: str, line: int, config_path: Optional[str], target_versi
                 config = with_cli(config, target_versions=targets_from_minimum(parse_version(target_version)))
             except VersionError as exc:
                 raise ConfigError(f"--target-version: {exc}") from None
+        needs_targets(config)
         lines, found = explain_line(path, line, config)
     except (ConfigError, ExplainError) as exc:
         click.echo(f"bytelint: error: {exc}", err=True)

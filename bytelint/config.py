@@ -69,6 +69,8 @@ class Config:
     # Where relative patterns are anchored, and which file the settings came from.
     root: str = "."
     source: Optional[str] = None
+    # An invalid [project] requires-python, as the message to give when it would be used
+    requires_python_error: Optional[str] = None
 
 
 # Output formats that print the text edits of fixes.
@@ -141,10 +143,12 @@ def config_from_table(data: Mapping[str, Any], pyproject: Path, known_codes: Ite
         targets = targets_from_requires_python(requires) if isinstance(requires, str) else None
         if targets:
             values["target_versions"] = targets
-        elif not _valid_specifier(requires):  # pip would refuse it too; guessing would pick the wrong rules
-            raise ConfigError(
+        elif not _valid_specifier(requires):
+            # pip would refuse it too, and guessing would pick the wrong rules: an error, unless
+            # a target version is given (here or on the command line, see `needs_targets`)
+            values["requires_python_error"] = (
                 f"{pyproject}: [project] requires-python: {requires!r} is not a version specifier "
-                "(e.g. \">=3.9\"); fix it or set target-version in [tool.bytelint]"
+                "(e.g. \">=3.9\"); fix it, or set target-version in [tool.bytelint] or --target-version"
             )
 
     for key, value in table.items():
@@ -219,11 +223,20 @@ def _string_list(where: str, key: str, value: Any) -> Tuple[str, ...]:
 def _valid_specifier(value: Any) -> bool:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    if not isinstance(value, str):
+        return False
     try:
         SpecifierSet(value)
-    except (InvalidSpecifier, TypeError):
+    except (InvalidSpecifier, TypeError, ValueError):
         return False
-    return isinstance(value, str)
+    return True
+
+
+def needs_targets(config: "Config") -> None:
+    """Raise the configuration's requires-python problem, for a run that takes its target
+    versions from it (no target-version key, no --target-version)."""
+    if config.requires_python_error:
+        raise ConfigError(config.requires_python_error)
 
 
 def _show(value: Any) -> str:
@@ -292,4 +305,6 @@ def ignored_for_path(config: Config, path: str) -> Tuple[str, ...]:
 def with_cli(config: Config, **overrides: Any) -> Config:
     """Command-line values override the file; None means "not given"."""
     given = {key: value for key, value in overrides.items() if value is not None}
+    if given.get("target_versions"):
+        given["requires_python_error"] = None  # --target-version: requires-python is not used
     return replace(config, **given)

@@ -395,8 +395,12 @@ def _compiler_error(source: str, message: str) -> bool:
 
     if any(text in message for text in _LIFTED_LATER):
         return False
+    import warnings
+
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the file's own SyntaxWarnings are not ours to print
+            ast.parse(source)
     except Exception:  # SyntaxError, or too deep for this parser: leave it to libcst
         return False
     return True

@@ -173,26 +173,33 @@ def _placed(
     first_findings: Sequence[Finding],
 ) -> List[Finding]:
     """The fixed findings where they were in the original file (what ``--show-fixes`` prints).
-    A finding of a later round sits in that round's text. If the original file had the same
-    finding (code and message; the nearest, if several), that is where it was. Otherwise a
-    line that the earlier fixes left as it was is found in the original by a line diff, column
-    and all; a rewritten line is placed by the edits, at the start of what replaced it."""
-    placed: List[Finding] = []
+    A finding of a later round sits in that round's text. On a line that the earlier fixes left
+    as it was, a line diff finds it in the original, column and all. On a rewritten line, the
+    same finding of the original file (code and message, the nearest one not placed yet) is
+    where it was; a finding the earlier fixes created (say, in a function a fix just wrote) is
+    placed by the edits, at the start of what replaced its line."""
+    placed: List[Finding] = [f for f, round_ in applied if round_ == 0]
+    taken = {(f.code, f.span) for f in placed}
     maps: Dict[int, Dict[int, int]] = {}
     for finding, round_ in applied:
         if round_ == 0:
-            placed.append(finding)
             continue
         if round_ not in maps:
             maps[round_] = _equal_lines(texts[round_], texts[0])
         span = finding.span
         line = maps[round_].get(span.line)
-        moved = _at_original(finding, history[:round_]) if line is None else replace(
-            finding, span=Span(line, span.col, line + (span.end_line - span.line), span.end_col)
-        )
-        same = [f for f in first_findings if f.code == finding.code and f.message == finding.message]
-        if same:
-            moved = replace(finding, span=min(same, key=lambda f: abs(f.span.line - moved.span.line)).span)
+        if line is not None:
+            moved = replace(finding, span=Span(line, span.col, line + (span.end_line - span.line), span.end_col))
+        else:
+            moved = _at_original(finding, history[:round_])
+            same = [
+                f
+                for f in first_findings
+                if f.code == finding.code and f.message == finding.message and (f.code, f.span) not in taken
+            ]
+            if same:
+                moved = replace(finding, span=min(same, key=lambda f: abs(f.span.line - moved.span.line)).span)
+        taken.add((moved.code, moved.span))
         placed.append(moved)
     return placed
 
@@ -201,7 +208,7 @@ def _equal_lines(now: str, original: str) -> Dict[int, int]:
     """Line numbers of ``now`` -> the same, unchanged line of ``original`` (1-based)."""
     import difflib
 
-    matcher = difflib.SequenceMatcher(None, original.splitlines(), now.splitlines(), autojunk=False)
+    matcher = difflib.SequenceMatcher(None, split_lines(original), split_lines(now), autojunk=False)
     mapping: Dict[int, int] = {}
     for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
         if tag == "equal":

@@ -36,7 +36,14 @@ Outcome = Tuple[FileResult, Optional[str]]  # the result, the digest of the byte
 
 
 def read_source(path: str) -> bytes:
-    # Non-blocking open, then fstat: a FIFO or a device named *.py is refused, never waited on.
+    # stat first: a FIFO, socket or device named *.py is refused without being opened (opening
+    # a FIFO would release a writer waiting on it); then a non-blocking open and fstat, for one
+    # swapped in meanwhile: refused, never waited on.
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        raise ValueError("not a regular file (a FIFO, socket or device); not linted")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode

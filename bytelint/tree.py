@@ -209,8 +209,8 @@ def _no_validation(self: cst.CSTNode) -> None:
 
 def parse(text: str) -> cst.Module:
     """``cst.parse_module`` without re-validating the parser's own nodes."""
-    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
+        cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
         return cst.parse_module(text)
     finally:
         cst.CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]

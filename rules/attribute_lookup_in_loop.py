@@ -134,6 +134,12 @@ class AttributeLookupInLoop(Rule):
         ),
     )
     INVALID = (
+        Invalid(  # read in the inner while's test and body: one finding, for the outer loop
+            "class F:\n    def f(self, tokens):\n        for t in tokens:\n            while t not in self.styles:\n"
+            "                print(self.styles)\n                t = t.parent\n",
+            target="py39",
+            count=1,
+        ),
         Invalid(  # bound before the `for`, not before the inner `while` (which may run zero times)
             "class F:\n    def f(self, tokens):\n        for t in tokens:\n            while t not in self.styles:\n"
             "                t = t.parent\n            print(t)\n",
@@ -223,19 +229,23 @@ class AttributeLookupInLoop(Rule):
             return
         scan = _LoopScan()
         node.body.visit(scan)
-        in_body = set(scan.uses)
+        in_test: Set[str] = set()
         if isinstance(node, cst.While):
+            before = dict(scan.uses)
             node.test.visit(scan)
-        # A `while` inside another loop whose test alone reads the chain (`while t not in
-        # self.styles: t = t.parent`) often runs its body zero times: binding the chain before
-        # it would add a lookup and a store to each pass of the outer loop, and save nothing.
-        test_only_nested = isinstance(node, cst.While) and bool(ctx.loops)
+            in_test = {chain for chain, n in scan.uses.items() if n > before.get(chain, 0)}
+        # A chain the test of a `while` inside another loop reads (`while t not in
+        # self.styles: t = t.parent`) is read on every pass of the outer loop: that loop
+        # reports it and binds it before itself (see `_inner_while_tests`). Bound before the
+        # `while` instead, it would cost a lookup and a store per outer pass, since such a
+        # loop often runs its body zero times.
+        nested_while = isinstance(node, cst.While) and bool(ctx.loops)
         compiled = {site.extra for site in sites}
         candidates = {}
         for chain, use in scan.first_use.items():
             if chain not in compiled or scan.assigns_prefix(chain):
                 continue
-            if test_only_nested and chain not in in_body:
+            if nested_while and chain in in_test:
                 continue
             root = chain.split(".", 1)[0]
             if root in scan.assigned_names:

@@ -41,14 +41,20 @@ def test_target_version_from_requires_python(tmp_path):
     assert config.target_versions == ((3, 9), (3, 10))
 
 
-@pytest.mark.parametrize("value", ['"banana"', "39", '"3.9+"'])
+@pytest.mark.parametrize("value", ['"banana"', "39", '"3.9+"', '[">=3.9"]'])
 def test_invalid_requires_python_is_an_error_unless_target_version_is_set(tmp_path, value):
+    from bytelint.config import needs_targets, with_cli
+
     path = write(tmp_path, f"[project]\nrequires-python = {value}\n")
+    config = load_config(path, CODES)
     with pytest.raises(ConfigError) as info:
-        load_config(path, CODES)
+        needs_targets(config)
     assert str(path) in str(info.value) and "requires-python" in str(info.value) and "target-version" in str(info.value)
+    needs_targets(with_cli(config, target_versions=((3, 12), (3, 13))))  # --target-version: fine
     text = f'[project]\nrequires-python = {value}\n[tool.bytelint]\ntarget-version = "py310"\n'
-    assert load_config(write(tmp_path, text), CODES).target_versions == ((3, 10), (3, 11), (3, 12), (3, 13))
+    config = load_config(write(tmp_path, text), CODES)
+    needs_targets(config)
+    assert config.target_versions == ((3, 10), (3, 11), (3, 12), (3, 13))
 
 
 def test_target_version_key_beats_requires_python(tmp_path):

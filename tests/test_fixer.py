@@ -42,6 +42,15 @@ def test_fixed_findings_are_placed_where_they_were_in_the_original():
     assert set(placed) <= before, (placed, before)
 
 
+def test_a_finding_a_fix_created_is_not_placed_on_another():
+    # the module loop becomes a function, whose global lookups are found and fixed next round:
+    # reported at the loop's line, not on top of the first function's identical finding
+    source = "import sys\ndef g(xs):\n    for x in xs:\n        print(len(x))\nfor a in sys.argv * 1000:\n    print(len(a))\n"
+    outcome = fix_source(source.encode(), "f.py", Config(target_versions=targets("py39")), unsafe=True)
+    placed = sorted((f.code, f.span.line) for f in outcome.applied)
+    assert placed == [("BL101", 5), ("BL102", 3), ("BL102", 5)], placed
+
+
 def test_unsafe_fix_needs_opt_in():
     outcome = fix_source(SLOW.encode(), "f.py", PY39)
     assert outcome.fixed is None and outcome.unsafe_available == 1

@@ -170,19 +170,21 @@ def test_symlink_loop_named_and_found(tmp_path):
     os.symlink("a.py", tmp_path / "b.py")
     proc = run(tmp_path, "a.py")
     assert_error(proc, "a.py", "symbolic links")
-    (tmp_path / "good.py").write_bytes(SLOW)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "also.py").write_bytes(SLOW)
     proc = run(tmp_path, ".")  # found by discovery: one error line each, the rest still linted
     errors = sorted(line for line in proc.stderr.splitlines() if line.startswith("bytelint: error:"))
     assert proc.returncode == 2, proc.stderr
     assert [e.split(":")[2].strip() for e in errors] == ["a.py", "b.py"]
     assert all("symbolic links" in line for line in errors), proc.stderr
-    assert "good.py:2:1: BL101" in proc.stdout
+    assert os.path.join("sub", "also.py") + ":2:1: BL101" in proc.stdout
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
 def test_fifo_and_unreadable_directory_found_by_the_walk(tmp_path):
     os.mkfifo(tmp_path / "pipe.py")
-    (tmp_path / "good.py").write_bytes(SLOW)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "also.py").write_bytes(SLOW)  # found by the walk, linted all the same
     locked = tmp_path / "locked"
     locked.mkdir()
     (locked / "inner.py").write_bytes(SLOW)
@@ -194,9 +196,32 @@ def test_fifo_and_unreadable_directory_found_by_the_walk(tmp_path):
         locked.chmod(0o755)
     assert proc.returncode == 2, proc.stderr
     assert "bytelint: error: pipe.py: not a regular file" in proc.stderr
-    assert "good.py:2:1: BL101" in proc.stdout
-    if not readable:
+    assert os.path.join("sub", "also.py") + ":2:1: BL101" in proc.stdout
+    if readable:
+        assert os.path.join("locked", "inner.py") + ":2:1: BL101" in proc.stdout
+    else:
         assert "bytelint: error: locked: cannot read directory: Permission denied" in proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+def test_a_fifo_met_by_the_walk_is_never_opened(tmp_path):
+    import threading
+
+    os.mkfifo(tmp_path / "pipe.py")
+    opened = threading.Event()
+
+    def writer():  # open() for writing blocks until somebody opens the FIFO for reading
+        fd = os.open(tmp_path / "pipe.py", os.O_WRONLY)
+        opened.set()
+        os.close(fd)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    proc = run(tmp_path, ".", timeout=60)
+    assert "pipe.py: not a regular file" in proc.stderr
+    assert not opened.wait(0.5), "bytelint opened the FIFO"
+    os.close(os.open(tmp_path / "pipe.py", os.O_RDONLY | os.O_NONBLOCK))  # release the writer
+    thread.join(5)
 
 
 def test_directory_named_like_a_module(tmp_path):

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from .. import profile as profiling
-from ..config import Config, ConfigError, find_pyproject, load_config
+from ..config import Config, ConfigError, find_pyproject, load_config, needs_targets
 from ..discovery import FileFinder
 from ..engine import lint_source
 from ..formats import lsp as lsp_format
@@ -67,6 +67,7 @@ class ConfigCache:
         if cached is None or cached[0] != stamp:
             try:
                 value: Any = load_config(pyproject, known_codes())
+                needs_targets(value)
             except ConfigError as exc:
                 value = exc
             cached = (stamp, value)
