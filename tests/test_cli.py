@@ -74,6 +74,13 @@ def test_exit_zero_select_ignore(project):
     assert run("check", "--select", "BL2", "--extend-select", "BL101", "src", cwd=project).returncode == 1
 
 
+def test_fix_takes_the_cache_options_check_takes(project):
+    # `fix` is `check --fix`: the same options, though fixing never uses the cache
+    proc = run("fix", "--no-cache", "--diff", "--unsafe-fixes", "src", cwd=project)
+    assert proc.returncode == 1 and "+def _module_loop():" in proc.stdout, proc.stderr
+    assert run("fix", "--cache-dir", str(project / "c"), "--diff", "src/clean.py", cwd=project).returncode == 0
+
+
 def test_default_path_prints_paths_as_given_without_dot_prefix(project):
     proc = run("check", cwd=project)
     assert proc.returncode == 1, proc.stderr
