@@ -4,7 +4,6 @@ whatever ``.gitignore`` files (and ``.git/info/exclude``) ignore, as git and ruf
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -86,7 +85,6 @@ def _chain(root: Optional[str], directory: str) -> List[str]:
 
 
 _DOT_PREFIX = os.curdir + os.sep
-NOT_REGULAR = "not a regular file (a FIFO, socket or device); not linted"
 
 
 def _undotted(path: str) -> str:
@@ -101,8 +99,7 @@ class FileFinder:
         self.root = os.path.abspath(config.root)
         self.exclude = _spec(tuple(config.exclude) + tuple(config.extend_exclude))
         self.ignores = _Ignores()
-        # (path, problem) for what the walk met but cannot lint: unreadable directories, and
-        # FIFOs, sockets or devices named *.py (reported without opening them)
+        # (directory, problem) for the directories the walk could not read
         self.problems: List[Tuple[str, str]] = []
 
     def _excluded(self, path: str, is_dir: bool) -> bool:
@@ -163,19 +160,11 @@ class FileFinder:
                         continue
                     subdirs.append(path)
                 elif entry.name.endswith(".py"):
-                    # a file or a symlink to one is linted; a dangling or looping symlink too,
-                    # and reading it says what is wrong; a FIFO, socket or device is reported
-                    # here, never opened (opening a FIFO would release a writer waiting on it)
+                    # whatever it is (a file, a dangling or looping symlink, a FIFO): reading it
+                    # says what is wrong with it, and refuses a FIFO without opening it
                     if self._excluded(path, False):
                         continue
                     if self.config.respect_gitignore and self.ignores.ignored(path, False, chain):
-                        continue
-                    try:
-                        special = not stat.S_ISREG(entry.stat().st_mode) and not entry.is_dir()
-                    except OSError:
-                        special = False
-                    if special:
-                        self.problems.append((_undotted(path), NOT_REGULAR))
                         continue
                     yield path
             for sub in reversed(subdirs):

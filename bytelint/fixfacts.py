@@ -25,11 +25,17 @@ def code_of(node: cst.CSTNode) -> str:
     return cst.Module(body=()).code_for_node(node)
 
 
+def names_introspection(instrs) -> bool:
+    """Do these instructions look up ``locals``, ``vars``, ``dir``, ``eval`` or ``exec``,
+    which see variables by name?"""
+    loads = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
+    return any(i.kind in loads and i.name in _INTROSPECTION for i in instrs)
+
+
 def introspects(unit) -> bool:
     """Does the code of ``unit`` (or of anything nested in it) call ``locals()``, ``vars()``,
-    ``dir()``, ``eval()`` or ``exec()``, which see variables by name?"""
-    loads = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
-    return any(i.kind in loads and i.name in _INTROSPECTION for u in unit.descendants() for i in u.instrs)
+    ``dir()``, ``eval()`` or ``exec()``?"""
+    return any(names_introspection(u.instrs) for u in unit.descendants())
 
 
 class _Bindings(cst.CSTVisitor):

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .bytecode import SUPPORTED_VERSIONS
 from .registry import all_rules
-from .versions import format_version, parse_version, targets_from_minimum, targets_from_requires_python
+from .versions import consecutive_runs, format_version, parse_version, targets_from_minimum, targets_from_requires_python
 
 VERSIONS: Tuple[str, ...] = tuple(format_version(v) for v in SUPPORTED_VERSIONS)
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,15 +87,9 @@ def describe_applies(versions: Sequence[str]) -> str:
     """``3.9+``, ``3.9, 3.10``, ``3.9-3.11``, ``3.9, 3.10, 3.12+`` or ``none``."""
     if not versions:
         return "none"
-    contiguous = [VERSIONS.index(v) for v in versions] == list(range(VERSIONS.index(versions[0]), VERSIONS.index(versions[0]) + len(versions)))
-    if not contiguous:
-        runs: List[List[str]] = []
-        for v in versions:
-            if runs and VERSIONS.index(v) == VERSIONS.index(runs[-1][-1]) + 1:
-                runs[-1].append(v)
-            else:
-                runs.append([v])
-        return ", ".join(describe_applies(run) for run in runs)
+    runs = consecutive_runs(SUPPORTED_VERSIONS[VERSIONS.index(v)] for v in versions)
+    if len(runs) > 1:
+        return ", ".join(describe_applies([format_version(v) for v in run]) for run in runs)
     if versions[-1] == VERSIONS[-1] and len(versions) > 1:
         return f"{versions[0]}+"
     return ", ".join(versions) if len(versions) <= 2 else f"{versions[0]}-{versions[-1]}"

@@ -66,18 +66,24 @@ def default_targets() -> Tuple[Version, ...]:
     return (SUPPORTED_VERSIONS[-1],) if RUNNING_VERSION > SUPPORTED_VERSIONS[-1] else (SUPPORTED_VERSIONS[0],)
 
 
-def describe(targets: Iterable[Version]) -> str:
-    """`3.9-3.11`, `3.9-3.10 and 3.12-3.13`: runs of consecutive supported versions."""
-    chosen = sorted(set(targets))
-    if not chosen:
-        return "none"
+def consecutive_runs(targets: Iterable[Version]) -> List[List[Version]]:
+    """The versions, sorted, in runs of consecutive supported versions: 3.9, 3.10, 3.12 ->
+    [[3.9, 3.10], [3.12]] (a version bytelint does not support stands alone)."""
     runs: List[List[Version]] = []
-    for version in chosen:
+    for version in sorted(set(targets)):
         if runs and version in SUPPORTED_VERSIONS and runs[-1][-1] in SUPPORTED_VERSIONS and (
             SUPPORTED_VERSIONS.index(version) == SUPPORTED_VERSIONS.index(runs[-1][-1]) + 1
         ):
             runs[-1].append(version)
         else:
             runs.append([version])
+    return runs
+
+
+def describe(targets: Iterable[Version]) -> str:
+    """`3.9-3.11`, `3.9-3.10 and 3.12-3.13`: runs of consecutive supported versions."""
+    runs = consecutive_runs(targets)
+    if not runs:
+        return "none"
     parts = [format_version(run[0]) if len(run) == 1 else f"{format_version(run[0])}-{format_version(run[-1])}" for run in runs]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -317,14 +317,23 @@ def _annotates(node: cst.CSTNode) -> bool:
     return False
 
 
+def _names_of_every_code_object(bytecode) -> set:
+    """Every name any code object of the module uses (bytecode, not the tree)."""
+    taken: set = set()
+    for other in bytecode.units:
+        code = other.code
+        taken.update(code.co_names, code.co_varnames, code.co_cellvars, code.co_freevars)
+    return taken
+
+
 def _into_function(node, ctx: NodeContext, unit, loop):
     """``def _module_loop(): global <names read elsewhere>; <loop>`` + call + ``del``."""
     from bytelint.rewrites import fresh_name
     from bytelint.rule import FixSpec
 
-    from bytelint.fixfacts import _INTROSPECTION
+    from bytelint.fixfacts import names_introspection
 
-    if any(i.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD) and i.name in _INTROSPECTION for i in loop.instrs()):
+    if names_introspection(loop.instrs()):
         return None  # `locals()[k] = v`, `exec("x = 1")`: in a function they would see its locals
     if _annotates(node):
         return None  # `x: T = v` records x in the module's __annotations__, not in a function
@@ -342,13 +351,7 @@ def _into_function(node, ctx: NodeContext, unit, loop):
                     continue
                 used_elsewhere.add(instr.name)
     keep = sorted(assigned & used_elsewhere)
-    taken = getattr(ctx.file, "_module_names", None)
-    if taken is None:  # once per file: the names of every code object (bytecode, not the tree)
-        taken = set()
-        for other in ctx.file.bytecode.units:
-            code = other.code
-            taken.update(code.co_names, code.co_varnames, code.co_cellvars, code.co_freevars)
-        ctx.file._module_names = taken
+    taken = ctx.file.memo("module names", ctx.file.bytecode, lambda: _names_of_every_code_object(ctx.file.bytecode))
     function = fresh_name("_module_loop", taken)
     body = []
     if keep:
