@@ -286,6 +286,17 @@ def _fast_visitor(cls: type) -> bool:
 
 
 def fast_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    cls = type(visitor)
+    if cls.on_visit is _BASE_ON_VISIT and cls.on_leave is _BASE_ON_LEAVE:
+        table = _HANDLERS.get(cls)
+        if table is None:
+            table = _HANDLERS[cls] = {}
+        _dispatched_visit(node, visitor, table)
+    else:
+        _generic_visit(node, visitor)
+
+
+def _generic_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visitor.on_visit(node):
         plan = _PLANS.get(type(node)) or _plan(type(node))
         if plan is None:
@@ -294,11 +305,66 @@ def fast_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             for name in plan:
                 value = getattr(node, name)
                 if isinstance(value, cst.CSTNode):
-                    fast_visit(value, visitor)
+                    _generic_visit(value, visitor)
                 elif isinstance(value, (list, tuple)):
                     for item in value:
-                        fast_visit(item, visitor)
+                        _generic_visit(item, visitor)
     visitor.on_leave(node)
+
+
+# A visitor that keeps libcst's ``on_visit``/``on_leave`` only reacts through its
+# ``visit_<Type>``/``leave_<Type>`` methods: those are looked up once per (visitor class, node
+# type), not by name for every node, and whitespace and operator tokens (a majority of the
+# nodes; their subtrees hold nothing else) are not entered at all when it handles none.
+_BASE_ON_VISIT = cst.CSTVisitor.on_visit
+_BASE_ON_LEAVE = cst.CSTVisitor.on_leave
+_HANDLERS: "weakref.WeakKeyDictionary[type, Dict[type, Tuple[bool, Optional[str], Optional[str]]]]" = weakref.WeakKeyDictionary()
+_TOKEN_NAMES: Optional[Tuple[str, ...]] = None
+
+
+def _handlers(visitor_cls: type, node_cls: type) -> Tuple[bool, Optional[str], Optional[str]]:
+    global _TOKEN_NAMES
+    if node_cls.__module__ in _SKIPPED_MODULES:
+        if _TOKEN_NAMES is None:
+            import inspect
+
+            from libcst._nodes import op, whitespace
+
+            _TOKEN_NAMES = tuple(
+                name
+                for module in (op, whitespace)
+                for name, value in vars(module).items()
+                if inspect.isclass(value) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
+            )
+        if not any(hasattr(visitor_cls, f"{kind}_{name}") for name in _TOKEN_NAMES for kind in ("visit", "leave")):
+            return True, None, None
+    name = node_cls.__name__
+    visit, leave = f"visit_{name}", f"leave_{name}"
+    return False, visit if hasattr(visitor_cls, visit) else None, leave if hasattr(visitor_cls, leave) else None
+
+
+def _dispatched_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, table: Dict[type, Any]) -> None:
+    node_cls = type(node)
+    entry = table.get(node_cls)
+    if entry is None:
+        entry = table[node_cls] = _handlers(type(visitor), node_cls)
+    skip, visit, leave = entry
+    if skip:
+        return
+    if visit is None or getattr(visitor, visit)(node) is not False:
+        plan = _PLANS.get(node_cls) or _plan(node_cls)
+        if plan is None:
+            node._visit_and_replace_children(visitor)  # type: ignore[arg-type]
+        else:
+            for name in plan:
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    _dispatched_visit(value, visitor, table)
+                elif isinstance(value, (list, tuple)):
+                    for item in value:
+                        _dispatched_visit(item, visitor, table)
+    if leave is not None:
+        getattr(visitor, leave)(node)
 
 
 _original_visit = cst.CSTNode.visit

@@ -14,6 +14,7 @@ from bytelint.evidence import Site, SiteIndex, dense_sites, few_iterations, func
 from bytelint.versions import describe
 from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, replace_reads, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
+from bytelint.tree import children
 
 _ROOTS = (Kind.GLOBAL_LOAD, Kind.FAST_LOAD)
 _ATTRS = (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
@@ -289,7 +290,7 @@ def _inner_while_tests(loop: cst.CSTNode) -> List[cst.BaseExpression]:
     """The tests of the `while` loops directly inside ``loop`` (not inside a deeper loop or a
     nested scope)."""
     found: List[cst.BaseExpression] = []
-    stack = list(loop.body.children)
+    stack = list(children(loop.body))
     while stack:
         current = stack.pop()
         if isinstance(current, cst.While):
@@ -297,7 +298,7 @@ def _inner_while_tests(loop: cst.CSTNode) -> List[cst.BaseExpression]:
             continue
         if isinstance(current, (cst.For, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
     return found
 
 

@@ -12,6 +12,7 @@ from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import header_span, plural
 from bytelint.rewrites import is_block_statement
 from bytelint.rule import Invalid, Report, Rule, Valid
+from bytelint.tree import children
 
 # Per-iteration name accesses that go through a dict at module or class level.
 _DICT_ACCESS = frozenset({Kind.NAME_LOAD, Kind.NAME_STORE, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE})
@@ -313,7 +314,7 @@ def _annotates(node: cst.CSTNode) -> bool:
             return True
         if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
     return False
 
 

@@ -77,7 +77,10 @@ def test_positions_equal_position_provider(source):
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     got = codegen.positions(module)
-    assert len(got) == len(expected)
+    # whitespace and operator tokens' positions are not computed (a few record their own)
+    tokens = {id(node) for node in expected if isinstance(node, codegen.LEAN_TOKENS)}
+    expected = {node: rng for node, rng in expected.items() if id(node) not in tokens}
+    assert set(got) - tokens == {id(node) for node in expected}
     for node, rng in expected.items():
         assert got[id(node)] == (rng.start.line, rng.start.column, rng.end.line, rng.end.column), type(node).__name__
 
