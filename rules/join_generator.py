@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Dict, Iterable, Optional
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
@@ -150,8 +150,13 @@ class JoinGenerator(Rule):
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
+        makes_generator: Dict[int, bool] = {}  # the generator's code object is a constant of the calling unit
+
         def joins_generator(unit, instr) -> bool:
-            return _generator_unit(instr) is not None
+            found = makes_generator.get(id(unit))
+            if found is None:
+                found = makes_generator[id(unit)] = any(child.kind is ScopeKind.GENEXPR for child in unit.children)
+            return found and _generator_unit(instr) is not None
 
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, _calls_per_item(_generator_unit(site.instr)))
