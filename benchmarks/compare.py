@@ -11,7 +11,8 @@ scaling row). The peers (ruff with its PERF rules, flake8, pylint with perflint'
 refurb, Fixit 2.2.1 with its default rules) are installed into a throwaway virtual environment,
 ``benchmarks/.work/speed-peers/``, never into bytelint's. bytelint is the one installed next to
 the interpreter given by ``--python`` (default: ``.venvs/py311``), with ``target-version = py39``
-(every rule applies) and ``--jobs`` workers.
+(every rule applies) and ``--jobs`` workers; one more cold row targets 3.11 only, what a project
+that names no target gets on 3.11.
 
 Each row is one command, run ``--repeat`` times (Fixit once) through a small wrapper process
 that reports the command's wall time, the CPU time of it and its children (user + sys, from
@@ -271,6 +272,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check = [bytelint, "check", "-q", "--exit-zero", "--jobs", jobs]
     cold_cache, warm_cache, cache2x = WORK / "cache-cold", WORK / "cache-warm", WORK / "cache-2x"
     row("bytelint cold", check + ["--cache-dir", str(cold_cache), "stdlib"], before=remove(cold_cache))
+    # what a project without a target version gets on this interpreter: target 3.11 (the rules
+    # for 3.9-3.10 only, such as BL102, do not run)
+    row("bytelint cold, target 3.11", check + ["--no-cache", "--target-version", "py311", "stdlib"])
     measure(check + ["--cache-dir", str(warm_cache), "stdlib"], base, 1, remove(warm_cache))  # fill it
     row("bytelint warm", check + ["--cache-dir", str(warm_cache), "stdlib"])
     small = f"stdlib/{SMALL_FILE}"
