@@ -125,7 +125,10 @@ def _lean_codegen(impl: Any) -> Any:
 def _install_lean_tokens() -> Tuple[type, ...]:
     import inspect
 
-    from libcst._nodes import op, whitespace
+    try:
+        from libcst._nodes import op, whitespace
+    except ImportError:  # another layout of libcst's modules: every node keeps its hooks
+        return ()
 
     done = []
     for module in (whitespace, op):

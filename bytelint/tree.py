@@ -327,12 +327,12 @@ def _handlers(visitor_cls: type, node_cls: type) -> Tuple[bool, Optional[str], O
     if node_cls.__module__ in _SKIPPED_MODULES:
         if _TOKEN_NAMES is None:
             import inspect
-
-            from libcst._nodes import op, whitespace
+            import sys
 
             _TOKEN_NAMES = tuple(
                 name
-                for module in (op, whitespace)
+                for module in map(sys.modules.get, _SKIPPED_MODULES)
+                if module is not None
                 for name, value in vars(module).items()
                 if inspect.isclass(value) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
             )
