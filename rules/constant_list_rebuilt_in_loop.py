@@ -173,6 +173,7 @@ class ConstantListRebuiltInLoop(Rule):
                     item is not None and item.kind is Kind.DEREF_LOAD and rebound_by_closure(unit, item.name)
                     for item in (producer(built, depth) for depth in range(built.argval))
                 )
+                and not _too_heavy(unit.hot_loop_of(instr), built.argval)
             )
 
         return SiteIndex(
@@ -193,7 +194,7 @@ class ConstantListRebuiltInLoop(Rule):
             return
         count = len(node.elements)
         weight = max(work_weight(s.loop) for s in sites)  # calls weigh what they call
-        if weight > _WEIGHT_PER_ITEM * (count + _BUILD_COST):
+        if _too_heavy(sites[0].loop, count, weight):
             return  # a big iteration: the rebuild is under 5% of it
         effects = body_effects(loop)  # its target, test and body (and, conservatively, the rest)
         namespace = ctx.file.bytecode.namespace
@@ -219,6 +220,15 @@ class ConstantListRebuiltInLoop(Rule):
             ),
             fix=_fix(node, loop, use, ctx, sites[0]),
         )
+
+
+def _too_heavy(loop, count: int, weight: Optional[int] = None) -> bool:
+    """Is an iteration of ``loop`` so heavy that rebuilding ``count`` items is under 5% of it?"""
+    if loop is None:
+        return False
+    if weight is None:
+        weight = work_weight(loop)
+    return weight > _WEIGHT_PER_ITEM * (count + _BUILD_COST)
 
 
 def _rebound_elsewhere(unit, ctx: NodeContext) -> set:

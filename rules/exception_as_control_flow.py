@@ -7,6 +7,7 @@ from typing import Iterable, List, Optional, Tuple
 import libcst as cst
 
 from bytelint.bytecode import Kind
+from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, site_in_scope, units_naming
 from bytelint.rule import Invalid, Report, Rule, Valid
@@ -155,7 +156,7 @@ class ExceptionAsControlFlow(Rule):
             if not unit.loops:
                 continue
             for instr in unit.instrs:
-                if instr.line in wanted and instr.kind in _SITE_KINDS:
+                if instr.line in wanted and instr.kind in _SITE_KINDS and _may_be_lookup(instr):
                     loop = unit.hot_loop_of(instr)
                     if loop is not None:
                         sites.append(Site(unit, instr, loop))
@@ -194,6 +195,21 @@ class ExceptionAsControlFlow(Rule):
         if not sites:
             return
         yield Report(node, _message(form, caught, lookup), evidence=(f"{sites[0].instr.opname} inside the compiled loop body",))
+
+
+def _may_be_lookup(instr) -> bool:
+    """The forms `check` accepts: a subscript, `del` of a subscript (DELETE without a name),
+    or a call of a plain name `next` (a call that cannot be read is kept)."""
+    if instr.kind is Kind.DELETE:
+        return instr.name is None
+    if instr.kind is Kind.CALL:
+        shape = call_shape(instr)
+        callee = shape.callee if shape is not None else None
+        return callee is None or (callee.kind in _NAME_LOADS and callee.name == "next")
+    return True
+
+
+_NAME_LOADS = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.FAST_LOAD, Kind.DEREF_LOAD)
 
 
 def _code(node: cst.CSTNode) -> str:

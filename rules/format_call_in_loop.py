@@ -9,6 +9,7 @@ from typing import Iterable, Optional, Tuple
 import libcst as cst
 
 from bytelint.bytecode import Kind
+from bytelint.bytecode.operands import producer
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import SiteIndex, function_scope, hot_sites, site_in_scope
 from bytelint.fixfacts import code_of, inside_fstring, keeps_comments
@@ -158,11 +159,18 @@ class FormatCallInLoop(Rule):
 
     def evidence(self, file: FileContext) -> SiteIndex:
         lines = file.source.lines
+        # `%` formatting is reported for targets before 3.11 only (see `check`)
+        percent = any(v < _PERCENT_COMPILED_AS_FSTRING_FROM for v in file.targets_for(self))
 
         def is_formatting(unit, instr) -> bool:
             if instr.kind is Kind.BINARY:
-                return instr.op == "%"
+                if not percent or instr.op != "%":
+                    return False
+                template = producer(instr, 1)  # the left operand: a string literal, or unknown
+                return template is None or (template.kind is Kind.CONST_LOAD and isinstance(template.argval, str))
             if instr.kind is Kind.FORMAT:  # 3.11+ compiles `"%s" % (x,)` to this
+                if not percent:
+                    return False
                 line = instr.line
                 return line is not None and 0 < line <= len(lines) and "%" in lines[line - 1]
             if instr.name != "format":

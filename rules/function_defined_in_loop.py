@@ -134,7 +134,10 @@ class FunctionDefinedInLoop(Rule):
 
     def evidence(self, file: FileContext) -> SiteIndex:
         def in_function(unit, instr) -> bool:
-            return unit.kind in _IN_FUNCTIONS
+            if unit.kind not in _IN_FUNCTIONS or _makes_comprehension(unit, instr):
+                return False
+            loop = unit.hot_loop_of(instr)  # too heavy an iteration: `check` says the same
+            return loop is None or iteration_weight(loop) <= _WEIGHT_PER_FUNCTION
 
         return SiteIndex(hot_sites(file.bytecode.units, (Kind.MAKE_FUNCTION,), in_function))
 
@@ -170,6 +173,19 @@ class FunctionDefinedInLoop(Rule):
                 f"iteration weight {weight} (instructions, calls x4)",
             ),
         )
+
+
+_COMPREHENSION_NAMES = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
+
+
+def _makes_comprehension(unit, instr) -> bool:
+    """Does the MAKE_FUNCTION build a comprehension's function (its code object is loaded just
+    before it, with the qualified name in between on 3.9/3.10)?"""
+    for before in reversed(unit.instrs[max(0, instr.index - 3) : instr.index]):
+        name = getattr(before.argval, "co_name", None) if before.kind is Kind.CONST_LOAD else None
+        if name is not None:
+            return name in _COMPREHENSION_NAMES
+    return False
 
 
 def _def_line(ctx: NodeContext, node: cst.CSTNode):

@@ -144,6 +144,8 @@ class InvariantMethodCallInLoop(Rule):
                 # a receiver the loop assigns (its target, say), or a nested function rebinds, varies
                 if loop is not None and (receiver.name in loop.stored_names() or rebound_by_closure(unit, receiver.name)):
                     continue
+                if loop is not None and iteration_weight(loop) > _WEIGHT_PER_CALL:
+                    continue  # too heavy an iteration for one saved call: `check` says the same
                 sites.append(Site(unit, instr, loop, receiver.name))
         return SiteIndex(sites)
 

@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional, Set
 import libcst as cst
 
 from bytelint.bytecode import Kind, NameClass, ScopeKind
-from bytelint.bytecode.operands import call_shape
+from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, rebound_by_closure, site_in_scope
 from bytelint.rule import Invalid, Report, Rule, Valid
@@ -162,6 +162,15 @@ class LoopInvariantComputation(Rule):
         math = {n for n, m in namespace.imported_modules.items() if m == "math"} - namespace.rebound
         builtins = {n for n in _PURE if all(namespace.classify(n, v) is NameClass.BUILTIN for v in targets)}
         sites: List[Site] = []
+
+        def pure(callee) -> bool:  # a call `check` can take as invariant: `len`, `math.sqrt`, ...
+            if callee.kind is Kind.GLOBAL_LOAD:
+                return callee.name in builtins
+            if callee.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD) and callee.name in _MATH:
+                owner = producer(callee, 0) if callee.kind is Kind.ATTR_LOAD else None
+                return owner is None or (owner.kind is Kind.GLOBAL_LOAD and owner.name in math)
+            return False
+
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
@@ -184,7 +193,7 @@ class LoopInvariantComputation(Rule):
                 if loop is not None and not linear and iteration_weight(loop) > _WEIGHT_PER_CALL:
                     continue
                 callee = instrs[k + 1] if "." in name else instr
-                if loop is not None and _takes_loop_variable(unit, callee, loop):
+                if _not_invariant(unit, callee, loop, pure):
                     continue
                 sites.append(Site(unit, instr, loop, name))
         return SiteIndex(sites)
@@ -237,21 +246,44 @@ class LoopInvariantComputation(Rule):
 _VARIABLE_LOADS = frozenset({Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD})
 
 
-def _takes_loop_variable(unit, callee, loop) -> bool:
-    """Is a positional argument of the call of ``callee`` a variable the loop assigns (its
-    target, say)? Then the call is not invariant, whatever the source looks like."""
-    names = loop.stored_names()
+# An argument pushed by one of these is never taken as invariant by `check` (an attribute, a
+# global or a name resolved at run time; invariant arguments are constants and locals).
+_NOT_INVARIANT_ARGUMENTS = frozenset({Kind.ATTR_LOAD, Kind.METHOD_LOAD, Kind.GLOBAL_LOAD, Kind.NAME_LOAD})
+
+
+def _not_invariant(unit, callee, loop, pure) -> bool:
+    """Does the bytecode already rule the call of ``callee`` out: ``callee`` is loaded but not
+    called (passed as an argument, say), the call has no arguments or unpacks some, an
+    argument is an attribute, a global or the result of a call ``pure`` does not accept, or a
+    positional argument is a variable the loop assigns (its target, say)? False whenever the
+    call cannot be read from the bytecode."""
     instrs = unit.instrs
     for later in instrs[callee.index + 1 : callee.index + 64]:
         if later.kind is not Kind.CALL:
             continue
         shape = call_shape(later)
-        if shape is not None and shape.callee is callee:
-            return any(
-                a is not None and a.kind in _VARIABLE_LOADS and (a.name in names or rebound_by_closure(unit, a.name))
-                for a in shape.positional
-            )
-    return False
+        if shape is None:
+            return False  # a call in between that cannot be read: leave it to the source check
+        if shape.callee is not callee:
+            continue
+        arguments = shape.positional + shape.keyword_values
+        if shape.star or not arguments:
+            return True
+        if any(a is not None and a.kind in _NOT_INVARIANT_ARGUMENTS for a in arguments):
+            return True
+        for argument in arguments:
+            if argument is not None and argument.kind is Kind.CALL:
+                inner = call_shape(argument)
+                if inner is not None and inner.callee is not None and not pure(inner.callee):
+                    return True
+        if loop is None:
+            return False
+        names = loop.stored_names()
+        return any(
+            a is not None and a.kind in _VARIABLE_LOADS and (a.name in names or rebound_by_closure(unit, a.name))
+            for a in shape.positional
+        )
+    return True  # loaded, never called
 
 
 def _callee(node: cst.Call) -> Optional[str]:

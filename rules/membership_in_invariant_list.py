@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional
 import libcst as cst
 
 from bytelint.bytecode import Kind, NameClass, ScopeKind
-from bytelint.bytecode.operands import producer
+from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites, rebound_by_closure
 from bytelint.fixfacts import (
@@ -149,7 +149,11 @@ class MembershipInInvariantList(Rule):
             loop = unit.hot_loop_of(instr)
             if loop is not None and container.name in loop.stored_names():
                 return False
-            return _assigned_in_owner(unit, container.name) and not rebound_by_closure(unit, container.name)
+            return (
+                _assigned_in_owner(unit, container.name)
+                and not rebound_by_closure(unit, container.name)
+                and not _bound_to_a_non_list(unit, container.name)
+            )
 
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, producer(site.instr, 0).name)
@@ -246,6 +250,42 @@ def _assigned_in_owner(unit, name: str) -> bool:
         if name in code.co_varnames[:count]:
             return False
     return any(i.kind in _STORES and i.name == name for i in owner.instrs)
+
+
+# Values that are never the list `check` wants bound (a display, a list comprehension, `list()`
+# or `sorted()`): a variable, an attribute, a constant, a loop target, an import, ...
+_NOT_LISTS = frozenset({
+    Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.ATTR_LOAD, Kind.SUBSCR_LOAD,
+    Kind.CONST_LOAD, Kind.FOR_ITER, Kind.IMPORT, Kind.COMPARE, Kind.CONTAINS, Kind.IS,
+    Kind.FORMAT, Kind.MAKE_FUNCTION,
+})
+
+
+def _bound_to_a_non_list(unit, name: str) -> bool:
+    """Does the owner's bytecode store to *name* a value that is certainly not a list built
+    there (a set, a dict, a call of anything but `list`/`sorted`, a loop target, ...)? Then
+    `check` would not report it (it needs every binding to be such a list)."""
+    for instr in owner_unit(unit).instrs:
+        if instr.kind not in _STORES or instr.name != name:
+            continue
+        value = producer(instr, 0)
+        if value is None:
+            continue
+        kind = value.kind
+        if kind in _NOT_LISTS:
+            return True
+        if kind in (Kind.BUILD, Kind.EXTEND) and value.op != "list":
+            return True
+        if kind is Kind.CALL:
+            shape = call_shape(value)
+            callee = shape.callee if shape is not None else None
+            if callee is None:
+                continue
+            if callee.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD):
+                return True
+            if callee.kind in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.FAST_LOAD) and callee.name not in _LIST_CALLS:
+                return True
+    return False
 
 
 def _running_loops(node: cst.CSTNode, ctx: NodeContext) -> list:

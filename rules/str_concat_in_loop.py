@@ -7,6 +7,7 @@ from typing import Iterable, Optional, Tuple
 import libcst as cst
 
 from bytelint.bytecode import VERSION_FACTS, Kind
+from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import SiteIndex, function_scope, hot_sites
 from bytelint.rule import Invalid, Report, Rule, Valid
@@ -174,6 +175,8 @@ class QuadraticConcatInLoop(Rule):
             store = _store_of(unit, instr)
             if store is None or store.kind not in _STORES:
                 return False
+            if store.kind in (Kind.FAST_STORE, Kind.NAME_STORE, Kind.ATTR_STORE) and not _may_be_sequence(unit, instr, store):
+                return False
             if store.kind is not Kind.FAST_STORE:
                 return True  # no in-place path for str here on some version: libcst decides the type
             # A local: slow only for bytes and tuples, or for `x = x + y` / `x = y + x` forms.
@@ -244,6 +247,83 @@ class QuadraticConcatInLoop(Rule):
             # No in-place path for bytes, tuples and lists built with +, nor for prepending.
             return targets
         return tuple(v for v in targets if store_kind not in VERSION_FACTS[v].str_concat_fast_path_stores)
+
+
+# What `check` learns the type from: a literal-typed operand (`s + "x"`, `t + (a,)`, `s + str(n)`)
+# or a literal-typed value stored to the name (`s = ""` before the loop). The bytecode rules
+# that out where every such value is a number or a plain variable, attribute or global: such
+# an operand says nothing about the type, so `check` would not report it either.
+_NO_TYPE_KINDS = frozenset({
+    Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.ATTR_LOAD, Kind.SUBSCR_LOAD,
+    Kind.FOR_ITER, Kind.COMPARE, Kind.CONTAINS, Kind.IS, Kind.IMPORT,
+})
+
+
+# calls whose result `_literal_type` knows, and the methods of a str/bytes literal it follows
+_CALL_TYPES = {"str": "str", "bytes": "bytes", "repr": "str", "chr": "str", "format": "str", "tuple": "tuple", "list": "list"}
+_TYPED_CALLS = frozenset(_CALL_TYPES)
+_TYPED_METHODS = frozenset({"join", "format", "upper", "lower", "strip", "replace"})
+
+
+def _previous(instr):
+    """The instruction before ``instr`` in its unit, noise skipped (None at the start)."""
+    instrs = instr.unit.instrs
+    for index in range(instr.index - 1, -1, -1):
+        if instrs[index].kind is not Kind.NOISE:
+            return instrs[index]
+    return None
+
+
+def _typed(value, depth: int = 0) -> bool:
+    """May ``value`` (the producer of an operand or of a stored value) carry a sequence type
+    that `check` reads from the source? True when unknown."""
+    if value is None:
+        return True
+    kind = value.kind
+    if kind is Kind.CONST_LOAD:
+        return isinstance(value.argval, (str, bytes, tuple))
+    if kind in _NO_TYPE_KINDS:
+        return False
+    if depth > 3:
+        return True
+    if kind is Kind.STACK:  # `obj.x += y` swaps the sum under the object before storing it
+        before = _previous(value)
+        return before is None or before.kind not in (Kind.BINARY, Kind.INPLACE) or _typed(before, depth + 1)
+    if kind is Kind.CALL:  # `str(n)`, `repr(x)`, `", ".join(xs)`: see `_literal_type`
+        shape = call_shape(value)
+        callee = shape.callee if shape is not None else None
+        if callee is None:
+            return True
+        if callee.kind in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.FAST_LOAD, Kind.DEREF_LOAD):
+            return callee.name in _TYPED_CALLS
+        if callee.kind in (Kind.ATTR_LOAD, Kind.METHOD_LOAD):
+            return callee.name in _TYPED_METHODS and _typed(producer(callee, 0), depth + 1)
+        return True
+    if kind in (Kind.BINARY, Kind.INPLACE):
+        if value.op in ("+", "+="):
+            return _typed(producer(value, 0), depth + 1) or _typed(producer(value, 1), depth + 1)
+        if value.op in ("%", "%="):
+            return _typed(producer(value, 1), depth + 1)
+        return False
+    return True  # a call, a display, an f-string, ...: decided on the source
+
+
+def _may_be_sequence(unit, instr, store) -> bool:
+    """Can `check` type the target (a local, a module-level name or an attribute) as a str,
+    bytes, tuple or list at the concatenation ``instr``: from one of its operands, or from a
+    value stored to the same name in the unit?"""
+    for depth in (0, 1) if instr.kind is Kind.BINARY else (0,):
+        if _typed(producer(instr, depth)):
+            return True
+    # the values stored to the same name (the same attribute name) in this code object: where
+    # `check` looks for the initial value, before the loop in the same scope
+    below = 1 if store.kind is Kind.ATTR_STORE else 0  # `owner.name = value`: the owner is on top
+    for other in unit.instrs:
+        if other.kind is store.kind and other.name == store.name and other is not store:
+            value = producer(other, below)
+            if value is None or (value is not instr and _typed(value)):
+                return True
+    return False
 
 
 def _concat_shape(node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[cst.BaseExpression], bool, bool]]:
@@ -332,12 +412,10 @@ def _literal_type(expr: Optional[cst.BaseExpression]) -> Optional[str]:
     if isinstance(expr, (cst.List, cst.ListComp)):
         return "list"
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
-        return {"str": "str", "bytes": "bytes", "repr": "str", "chr": "str", "format": "str", "tuple": "tuple", "list": "list"}.get(
-            expr.func.value
-        )
+        return _CALL_TYPES.get(expr.func.value)
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
         receiver = _literal_type(expr.func.value)
-        if receiver in ("str", "bytes") and expr.func.attr.value in ("join", "format", "upper", "lower", "strip", "replace"):
+        if receiver in ("str", "bytes") and expr.func.attr.value in _TYPED_METHODS:
             return receiver
         return None
     if isinstance(expr, cst.BinaryOperation):
