@@ -269,21 +269,38 @@ def _not_invariant(unit, callee, loop, pure) -> bool:
         arguments = shape.positional + shape.keyword_values
         if shape.star or not arguments:
             return True
-        if any(a is not None and a.kind in _NOT_INVARIANT_ARGUMENTS for a in arguments):
-            return True
-        for argument in arguments:
-            if argument is not None and argument.kind is Kind.CALL:
-                inner = call_shape(argument)
-                if inner is not None and inner.callee is not None and not pure(inner.callee):
-                    return True
-        if loop is None:
-            return False
-        names = loop.stored_names()
-        return any(
-            a is not None and a.kind in _VARIABLE_LOADS and (a.name in names or rebound_by_closure(unit, a.name))
-            for a in shape.positional
-        )
+        names = loop.stored_names() if loop is not None else frozenset()
+        return not all(_may_be_invariant(unit, a, names, pure) for a in arguments)
     return True  # loaded, never called
+
+
+def _may_be_invariant(unit, value, names, pure, depth: int = 0) -> bool:
+    """Could `check` take the argument ``value`` pushes as invariant (`_invariant`: constants,
+    locals the loop does not assign, and operators, subscripts and pure calls of those)?
+    True whenever the bytecode does not say."""
+    if value is None or depth > 8:
+        return True
+    kind = value.kind
+    if kind is Kind.CONST_LOAD:
+        return True
+    if kind in (Kind.FAST_LOAD, Kind.DEREF_LOAD):
+        return value.name not in names and not rebound_by_closure(unit, value.name)
+    if kind in _NOT_INVARIANT_ARGUMENTS or kind in _NEVER_INVARIANT:
+        return False
+    if kind in (Kind.BINARY, Kind.SUBSCR_LOAD):
+        return all(_may_be_invariant(unit, producer(value, d), names, pure, depth + 1) for d in (0, 1))
+    if kind is Kind.CALL:
+        inner = call_shape(value)
+        if inner is None or inner.callee is None:
+            return True
+        if inner.star or not pure(inner.callee):
+            return False
+        return all(_may_be_invariant(unit, a, names, pure, depth + 1) for a in inner.positional + inner.keyword_values)
+    return True
+
+
+# values `_invariant` never accepts: comparisons, displays, f-strings, functions, ...
+_NEVER_INVARIANT = frozenset({Kind.COMPARE, Kind.CONTAINS, Kind.IS, Kind.BUILD, Kind.FORMAT, Kind.MAKE_FUNCTION, Kind.FOR_ITER})
 
 
 def _callee(node: cst.Call) -> Optional[str]:

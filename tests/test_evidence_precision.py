@@ -51,6 +51,12 @@ CASES = [
         None,
     ),
     (
+        "BL601",
+        "def f(xs, m):\n    t = 0\n    for i in xs:\n        t += min(m * (i + 1), 13)\n    return t\n",
+        "def f(xs, m):\n    t = 0\n    for i in xs:\n        t += i * min(m + 1, 13)\n    return t\n",
+        None,
+    ),
+    (
         "BL201",
         "def f(xs):\n    n = 0\n    for x in xs:\n        n = n + x\n    return n\n",
         "def f(xs):\n    s = b''\n    for x in xs:\n        s = s + x\n    return s\n",
