@@ -336,11 +336,20 @@ def _handlers(visitor_cls: type, node_cls: type) -> Tuple[bool, Optional[str], O
                 for name, value in vars(module).items()
                 if inspect.isclass(value) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
             )
-        if not any(hasattr(visitor_cls, f"{kind}_{name}") for name in _TOKEN_NAMES for kind in ("visit", "leave")):
+        if not any(_own_handler(visitor_cls, f"{kind}_{name}") for name in _TOKEN_NAMES for kind in ("visit", "leave")):
             return True, None, None
     name = node_cls.__name__
     visit, leave = f"visit_{name}", f"leave_{name}"
-    return False, visit if hasattr(visitor_cls, visit) else None, leave if hasattr(visitor_cls, leave) else None
+    return False, visit if _own_handler(visitor_cls, visit) else None, leave if _own_handler(visitor_cls, leave) else None
+
+
+def _own_handler(visitor_cls: type, name: str) -> bool:
+    """Does the visitor define ``name`` itself? libcst's visitor bases define a no-op handler
+    for every node type; calling one changes nothing, so those count as absent."""
+    for klass in visitor_cls.__mro__:
+        if name in vars(klass):
+            return klass not in _LIBCST_VISITOR_BASES
+    return False
 
 
 def _dispatched_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, table: Dict[type, Any]) -> None:

@@ -195,8 +195,21 @@ class _Names(cst.CSTVisitor):
         self.calls.append(node.value)
 
 
+class _NamesOnly(cst.CSTVisitor):
+    """No token handler: the fast visit does not enter whitespace or operator tokens."""
+
+    def __init__(self):
+        self.calls = []
+
+    def visit_Name(self, node):
+        self.calls.append(node.value)
+
+    def leave_Call(self, node):
+        self.calls.append("/call")
+
+
 @pytest.mark.parametrize("source", SOURCES)
-@pytest.mark.parametrize("visitor", [_Recorder, _Names])
+@pytest.mark.parametrize("visitor", [_Recorder, _Names, _NamesOnly])
 def test_fast_visit_makes_the_same_calls(source, visitor):
     module = cst.parse_module(source)
     slow, fast = visitor(), visitor()
@@ -239,3 +252,15 @@ def test_walk_order_is_children_order(source):
     got = []
     tree.walk(module, lambda n: got.append(id(n)), lambda n: got.append(-id(n)))
     assert got == expected
+
+
+def test_fast_visit_calls_only_the_visitors_own_handlers():
+    # libcst's bases define a no-op handler for every node type: those are not called, and
+    # token subtrees are skipped for a visitor that handles no token
+    assert tree._handlers(_NamesOnly, cst.Name) == (False, "visit_Name", None)
+    assert tree._handlers(_NamesOnly, cst.Call) == (False, None, "leave_Call")
+    assert tree._handlers(_NamesOnly, cst.If) == (False, None, None)
+    assert tree._handlers(_NamesOnly, cst.Comma) == (True, None, None)
+    assert tree._handlers(_NamesOnly, cst.SimpleWhitespace) == (True, None, None)
+    assert tree._handlers(_Names, cst.Comment) == (False, "visit_Comment", None)  # handles a token
+    assert tree._handlers(_Names, cst.Comma)[0] is False
