@@ -175,7 +175,7 @@ class FormatCallInLoop(Rule):
                 return line is not None and 0 < line <= len(lines) and "%" in lines[line - 1]
             if instr.name != "format":
                 return False
-            prev = _previous(unit, instr)
+            prev = unit.previous(instr)
             return prev is not None and prev.kind is Kind.CONST_LOAD and isinstance(prev.argval, str)
 
         kinds = (Kind.ATTR_LOAD, Kind.METHOD_LOAD, Kind.BINARY, Kind.FORMAT)
@@ -219,14 +219,6 @@ class FormatCallInLoop(Rule):
             evidence=(f"{sites[0].instr.opname} inside the compiled loop body",),
             fix=_fix(node, ctx),
         )
-
-
-def _previous(unit, instr):
-    instrs = unit.instrs
-    for i in range(instr.index - 1, -1, -1):
-        if instrs[i].kind is not Kind.NOISE:
-            return instrs[i]
-    return None
 
 
 def _literal(expr) -> Optional[str]:

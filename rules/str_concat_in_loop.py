@@ -265,15 +265,6 @@ _TYPED_CALLS = frozenset(_CALL_TYPES)
 _TYPED_METHODS = frozenset({"join", "format", "upper", "lower", "strip", "replace"})
 
 
-def _previous(instr):
-    """The instruction before ``instr`` in its unit, noise skipped (None at the start)."""
-    instrs = instr.unit.instrs
-    for index in range(instr.index - 1, -1, -1):
-        if instrs[index].kind is not Kind.NOISE:
-            return instrs[index]
-    return None
-
-
 def _typed(value, depth: int = 0) -> bool:
     """May ``value`` (the producer of an operand or of a stored value) carry a sequence type
     that `check` reads from the source? True when unknown."""
@@ -287,7 +278,7 @@ def _typed(value, depth: int = 0) -> bool:
     if depth > 3:
         return True
     if kind is Kind.STACK:  # `obj.x += y` swaps the sum under the object before storing it
-        before = _previous(value)
+        before = value.unit.previous(value)
         return before is None or before.kind not in (Kind.BINARY, Kind.INPLACE) or _typed(before, depth + 1)
     if kind is Kind.CALL:  # `str(n)`, `repr(x)`, `", ".join(xs)`: see `_literal_type`
         shape = call_shape(value)

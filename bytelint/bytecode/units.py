@@ -183,6 +183,14 @@ class CodeUnit:
         loop = self.loop_at(instr.offset)
         return (loop.depth if loop is not None else 0) + self.inherited_depth()
 
+    def previous(self, instr: Instr) -> Optional[Instr]:
+        """The instruction before *instr*, noise skipped, else None."""
+        instrs = self.instrs
+        for i in range(instr.index - 1, -1, -1):
+            if instrs[i].kind is not Kind.NOISE:
+                return instrs[i]
+        return None
+
     def next_store(self, instr: Instr) -> Optional[Instr]:
         """The store right after *instr* (skipping stack shuffles and noise), else None."""
         instrs = self.instrs
