@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 
 import libcst as cst
 
-from .tree import children
+from .tree import TOKEN_CLASSES, children
 
 # --- Positions -------------------------------------------------------------------------------
 #
@@ -125,24 +125,11 @@ def _lean_codegen(impl: Any) -> Any:
 def _install_lean_tokens() -> Tuple[type, ...]:
     import inspect
 
-    try:
-        from libcst._nodes import op, whitespace
-    except ImportError:  # another layout of libcst's modules: every node keeps its hooks
-        return ()
-
     done = []
-    for module in (whitespace, op):
-        for cls in vars(module).values():
-            if (
-                inspect.isclass(cls)
-                and issubclass(cls, cst.CSTNode)
-                and cls.__module__ == module.__name__
-                and not inspect.isabstract(cls)
-                and cls is not cst.ImportStar
-                and cls._codegen is cst.CSTNode._codegen
-            ):
-                cls._codegen = _lean_codegen(cls._codegen_impl)  # type: ignore[method-assign]
-                done.append(cls)
+    for cls in TOKEN_CLASSES:
+        if not inspect.isabstract(cls) and cls is not cst.ImportStar and cls._codegen is cst.CSTNode._codegen:
+            cls._codegen = _lean_codegen(cls._codegen_impl)  # type: ignore[method-assign]
+            done.append(cls)
     return tuple(done)
 
 

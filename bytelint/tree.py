@@ -26,6 +26,24 @@ import libcst as cst
 from .bytecode import ModuleBytecode, ScopeKind
 
 _SKIPPED_MODULES = frozenset({"libcst._nodes.whitespace", "libcst._nodes.op"})
+
+
+def _token_classes() -> Tuple[type, ...]:
+    import inspect
+    import sys
+
+    return tuple(
+        value
+        for module in map(sys.modules.get, sorted(_SKIPPED_MODULES))
+        if module is not None
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
+    )
+
+
+# The whitespace and operator token classes: a majority of a tree's nodes, whose subtrees hold
+# only tokens. (Empty under another layout of libcst's modules: then nothing is treated so.)
+TOKEN_CLASSES = _token_classes()
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
@@ -287,60 +305,33 @@ def _fast_visitor(cls: type) -> bool:
 
 def fast_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     cls = type(visitor)
-    if cls.on_visit is _BASE_ON_VISIT and cls.on_leave is _BASE_ON_LEAVE:
-        table = _HANDLERS.get(cls)
-        if table is None:
-            table = _HANDLERS[cls] = {}
-        _dispatched_visit(node, visitor, table)
-    else:
-        _generic_visit(node, visitor)
+    table = _HANDLERS.get(cls)
+    if table is None:
+        table = _HANDLERS[cls] = {}
+    _planned_visit(node, visitor, table)
 
 
-def _generic_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    if visitor.on_visit(node):
-        plan = _PLANS.get(type(node)) or _plan(type(node))
-        if plan is None:
-            node._visit_and_replace_children(visitor)  # type: ignore[arg-type]
-        else:
-            for name in plan:
-                value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
-                    _generic_visit(value, visitor)
-                elif isinstance(value, (list, tuple)):
-                    for item in value:
-                        _generic_visit(item, visitor)
-    visitor.on_leave(node)
-
-
-# A visitor that keeps libcst's ``on_visit``/``on_leave`` only reacts through its
-# ``visit_<Type>``/``leave_<Type>`` methods: those are looked up once per (visitor class, node
-# type), not by name for every node, and whitespace and operator tokens (a majority of the
-# nodes; their subtrees hold nothing else) are not entered at all when it handles none.
+# Each node type's handlers are looked up once per visitor class, not by name for every node.
+# A visitor that keeps libcst's ``on_visit``/``on_leave`` only reacts through its own
+# ``visit_<Type>``/``leave_<Type>`` methods (libcst's bases define a no-op one for every type:
+# those are not called), and whitespace and operator tokens are not entered at all when it
+# handles none. One that overrides them sees every node through them.
 _BASE_ON_VISIT = cst.CSTVisitor.on_visit
 _BASE_ON_LEAVE = cst.CSTVisitor.on_leave
-_HANDLERS: "weakref.WeakKeyDictionary[type, Dict[type, Tuple[bool, Optional[str], Optional[str]]]]" = weakref.WeakKeyDictionary()
-_TOKEN_NAMES: Optional[Tuple[str, ...]] = None
+# per node type: (skip the subtree, visit method or None, leave method or None, whether the
+# visit's result is read for truth (``on_visit``) or as "not False" (``visit_<Type>``))
+_Handlers = Tuple[bool, Optional[str], Optional[str], bool]
+_HANDLERS: "weakref.WeakKeyDictionary[type, Dict[type, _Handlers]]" = weakref.WeakKeyDictionary()
+_TOKEN_HANDLERS = tuple(f"{kind}_{cls.__name__}" for cls in TOKEN_CLASSES for kind in ("visit", "leave"))
 
 
-def _handlers(visitor_cls: type, node_cls: type) -> Tuple[bool, Optional[str], Optional[str]]:
-    global _TOKEN_NAMES
-    if node_cls.__module__ in _SKIPPED_MODULES:
-        if _TOKEN_NAMES is None:
-            import inspect
-            import sys
-
-            _TOKEN_NAMES = tuple(
-                name
-                for module in map(sys.modules.get, _SKIPPED_MODULES)
-                if module is not None
-                for name, value in vars(module).items()
-                if inspect.isclass(value) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
-            )
-        if not any(_own_handler(visitor_cls, f"{kind}_{name}") for name in _TOKEN_NAMES for kind in ("visit", "leave")):
-            return True, None, None
-    name = node_cls.__name__
-    visit, leave = f"visit_{name}", f"leave_{name}"
-    return False, visit if _own_handler(visitor_cls, visit) else None, leave if _own_handler(visitor_cls, leave) else None
+def _handlers(visitor_cls: type, node_cls: type) -> _Handlers:
+    if visitor_cls.on_visit is not _BASE_ON_VISIT or visitor_cls.on_leave is not _BASE_ON_LEAVE:
+        return False, "on_visit", "on_leave", True
+    if node_cls.__module__ in _SKIPPED_MODULES and not any(_own_handler(visitor_cls, name) for name in _TOKEN_HANDLERS):
+        return True, None, None, False
+    visit, leave = f"visit_{node_cls.__name__}", f"leave_{node_cls.__name__}"
+    return False, visit if _own_handler(visitor_cls, visit) else None, leave if _own_handler(visitor_cls, leave) else None, False
 
 
 def _own_handler(visitor_cls: type, name: str) -> bool:
@@ -352,15 +343,19 @@ def _own_handler(visitor_cls: type, name: str) -> bool:
     return False
 
 
-def _dispatched_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, table: Dict[type, Any]) -> None:
+def _planned_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, table: Dict[type, _Handlers]) -> None:
     node_cls = type(node)
     entry = table.get(node_cls)
     if entry is None:
         entry = table[node_cls] = _handlers(type(visitor), node_cls)
-    skip, visit, leave = entry
+    skip, visit, leave, truth = entry
     if skip:
         return
-    if visit is None or getattr(visitor, visit)(node) is not False:
+    enter = True
+    if visit is not None:
+        result = getattr(visitor, visit)(node)
+        enter = bool(result) if truth else result is not False
+    if enter:
         plan = _PLANS.get(node_cls) or _plan(node_cls)
         if plan is None:
             node._visit_and_replace_children(visitor)  # type: ignore[arg-type]
@@ -368,10 +363,10 @@ def _dispatched_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, table: Dict[ty
             for name in plan:
                 value = getattr(node, name)
                 if isinstance(value, cst.CSTNode):
-                    _dispatched_visit(value, visitor, table)
+                    _planned_visit(value, visitor, table)
                 elif isinstance(value, (list, tuple)):
                     for item in value:
-                        _dispatched_visit(item, visitor, table)
+                        _planned_visit(item, visitor, table)
     if leave is not None:
         getattr(visitor, leave)(node)
 

@@ -257,10 +257,12 @@ def test_walk_order_is_children_order(source):
 def test_fast_visit_calls_only_the_visitors_own_handlers():
     # libcst's bases define a no-op handler for every node type: those are not called, and
     # token subtrees are skipped for a visitor that handles no token
-    assert tree._handlers(_NamesOnly, cst.Name) == (False, "visit_Name", None)
-    assert tree._handlers(_NamesOnly, cst.Call) == (False, None, "leave_Call")
-    assert tree._handlers(_NamesOnly, cst.If) == (False, None, None)
-    assert tree._handlers(_NamesOnly, cst.Comma) == (True, None, None)
-    assert tree._handlers(_NamesOnly, cst.SimpleWhitespace) == (True, None, None)
-    assert tree._handlers(_Names, cst.Comment) == (False, "visit_Comment", None)  # handles a token
+    assert tree._handlers(_NamesOnly, cst.Name) == (False, "visit_Name", None, False)
+    assert tree._handlers(_NamesOnly, cst.Call) == (False, None, "leave_Call", False)
+    assert tree._handlers(_NamesOnly, cst.If) == (False, None, None, False)
+    assert tree._handlers(_NamesOnly, cst.Comma) == (True, None, None, False)
+    assert tree._handlers(_NamesOnly, cst.SimpleWhitespace) == (True, None, None, False)
+    assert tree._handlers(_Names, cst.Comment) == (False, "visit_Comment", None, False)  # handles a token
     assert tree._handlers(_Names, cst.Comma)[0] is False
+    # a visitor with its own on_visit/on_leave sees every node through them
+    assert tree._handlers(_Recorder, cst.Comma) == (False, "on_visit", "on_leave", True)
