@@ -57,9 +57,7 @@ def hot_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Ite
     for unit in units:
         if not unit.loops and unit.inherited_depth() == 0:
             continue
-        for instr in unit.instrs:
-            if instr.kind not in kinds:
-                continue
+        for instr in unit.instrs_of(kinds):
             if predicate is not None and not predicate(unit, instr):
                 continue
             loop = unit.hot_loop_of(instr)

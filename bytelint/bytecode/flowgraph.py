@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from typing import FrozenSet, List, NamedTuple
 
 from bytelint.bytecode import instruction_set as iset
-from bytelint.bytecode.rawcode import RawCode, exception_entries
+from bytelint.bytecode.rawcode import RawCode, exception_entries, uses_any
 
 _JUMPS = iset.JUMPS
 _SPECIAL = iset.JUMPS | iset.TERMINATORS
@@ -59,6 +59,19 @@ def _may_have_cycle(raw: RawCode, entries) -> bool:
             if op in _MAYBE_BACKWARD and raw.target(k) <= offsets[k]:
                 return True
     return any(target < end for _start, end, target, _d, _l in entries)
+
+
+_BACKWARD_OPS = tuple(sorted(_MAYBE_BACKWARD))
+
+
+def may_loop(code) -> bool:
+    """False when *code* has no loop, decided without decoding it (most code objects): it has
+    no instruction that can jump backwards and no exception edge to an earlier offset."""
+    if uses_any(code, _BACKWARD_OPS):
+        return True
+    if iset.HAS_EXCEPTION_TABLE:
+        return any(target < end for _start, end, target, _d, _l in exception_entries(code))
+    return False
 
 
 def natural_loops(raw: RawCode) -> List[LoopRegion]:

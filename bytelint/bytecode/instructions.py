@@ -5,6 +5,7 @@ Superinstructions are split (3.13 ``LOAD_FAST_LOAD_FAST`` etc., 3.12+ ``RETURN_C
 that ``x is None`` reads the same everywhere.  Split parts share their instruction's offset.
 """
 
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, List, NamedTuple, Optional, Tuple
 
 from bytelint.bytecode import instruction_set as iset
@@ -55,18 +56,24 @@ _K_BACK = Kind.BACK_EDGE
 _K_METHOD = Kind.METHOD_LOAD
 
 
-def normalise(unit: "CodeUnit") -> List[Instr]:
-    """The normalised instructions of *unit* (NOISE included), in offset order."""
+def normalise(unit: "CodeUnit", lo: int = 0, hi: Optional[int] = None, lines: bool = True) -> List[Instr]:
+    """The normalised instructions of *unit* (NOISE included), in offset order.
+
+    With *lo* / *hi*: only those of the real instructions ``lo`` to ``hi - 1``, indexed from 0,
+    and without lines if *lines* is false (a window the bytecode layer reads on its own, never
+    ``unit.instrs``)."""
     raw = unit.raw
     code = raw.code
     consts, names = code.co_consts, code.co_names
     local_names, free_names = iset.variable_names(code)
     out: List[Instr] = []
     append = out.append
-    lines = raw.lines
     offsets, ops, args = raw.offsets, raw.ops, raw.args
+    if lo or hi is not None:
+        offsets, ops, args = offsets[lo:hi], ops[lo:hi], args[lo:hi]
+    line_of = raw.lines[lo:hi] if lines else repeat(None)
     index = 0
-    for k, (off, op, arg, line) in enumerate(zip(offsets, ops, args, lines)):
+    for k, (off, op, arg, line) in enumerate(zip(offsets, ops, args, line_of), lo):
         opname, kind, cat, param = _OPCODES[op]
         # fast paths for the common categories (about 90% of all instructions)
         if cat == NOARG:

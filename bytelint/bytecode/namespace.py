@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Mapping, Tuple
 
 from bytelint.bytecode.facts import builtin_names
+from bytelint.bytecode import instruction_set as iset
+from bytelint.bytecode.instructions import normalise
 from bytelint.bytecode.kinds import Kind
+from bytelint.bytecode.rawcode import uses_any
 
 if TYPE_CHECKING:  # pragma: no cover
     from bytelint.bytecode.instructions import Instr
@@ -76,24 +79,70 @@ def _const_before(instrs: "List[Instr]", j: int, default):
     return default, j
 
 
+_GLOBAL_STORES = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
+
+
+def _kinds_of(wanted) -> FrozenSet[int]:
+    return frozenset(op for op, entry in enumerate(iset.OPCODES) if entry is not None and entry[1] in wanted)
+
+
+_KIND_OF = [entry[1] if entry is not None else None for entry in iset.OPCODES]
+# the opcodes namespace_of reads (with the intrinsics, one of which is `import *` on 3.12+)
+_READ_OPS = _kinds_of({Kind.NAME_STORE, Kind.GLOBAL_STORE, Kind.DELETE, Kind.IMPORT, Kind.IMPORT_STAR}) | frozenset(
+    op for op, entry in enumerate(iset.OPCODES) if entry is not None and entry[2] == iset.INTRINSIC
+)
+_IMPORT_OPS = _kinds_of({Kind.IMPORT})
+_WINDOW_KINDS = _IMPORT_CHAIN | _BINDING_STORES
+_BEFORE = 8  # an import's level and fromlist constants, with room for EXTENDED_ARGs
+
+
+def _windows(ops: List[int]) -> List[Tuple[int, int]]:
+    """Disjoint ranges of instruction indices holding every instruction namespace_of reads,
+    with what an import needs around it (its constants before, its stores after). The module
+    body is mostly definitions: normalising these windows costs a fraction of the whole."""
+    ranges = []
+    n = len(ops)
+    for k, op in enumerate(ops):
+        if op not in _READ_OPS:
+            continue
+        if op in _IMPORT_OPS:
+            end = k + 1
+            while end < n and _KIND_OF[ops[end]] in _WINDOW_KINDS:
+                end += 1
+            ranges.append((max(0, k - _BEFORE), end + 1))
+        else:
+            ranges.append((k, k + 1))
+    merged: List[Tuple[int, int]] = []
+    for lo, hi in ranges:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 def namespace_of(module: "ModuleBytecode") -> Namespace:
-    instrs = module.module.instrs
+    unit = module.module
     counts: Dict[str, int] = {}
     imported: Dict[str, str] = {}
     from_imports: Dict[str, str] = {}
     star = False
-    for ins in instrs:
-        kind = ins.kind
-        if kind is Kind.NAME_STORE or kind is Kind.GLOBAL_STORE or (
-            kind is Kind.DELETE and ins.opname in _NAME_DELETES
-        ):
-            counts[ins.name] = counts.get(ins.name, 0) + 1
-        elif kind is Kind.IMPORT_STAR:
-            star = True
-        elif kind is Kind.IMPORT:
-            _record_import(instrs, ins, imported, from_imports)
+    for lo, hi in _windows(unit.raw.ops):
+        instrs = normalise(unit, lo, min(hi, len(unit.raw.ops)), lines=False)
+        for ins in instrs:
+            kind = ins.kind
+            if kind is Kind.NAME_STORE or kind is Kind.GLOBAL_STORE or (
+                kind is Kind.DELETE and ins.opname in _NAME_DELETES
+            ):
+                counts[ins.name] = counts.get(ins.name, 0) + 1
+            elif kind is Kind.IMPORT_STAR:
+                star = True
+            elif kind is Kind.IMPORT:
+                _record_import(instrs, ins, imported, from_imports)
     rebound = {name for name, count in counts.items() if count > 1}
     for unit in module.units[1:]:
+        if not uses_any(unit.code, _GLOBAL_STORES):
+            continue
         globally = unit.raw.names_stored_globally()
         if globally:
             rebound.update(globally)

@@ -393,12 +393,20 @@ def _callee_by_position(call: Instr) -> Optional[Instr]:
     return best
 
 
+_UNPACKS = frozenset({"UNPACK_SEQUENCE", "UNPACK_EX"})
+
+
 def unpack_count(instr: Instr) -> Optional[int]:
     """How many targets an unpacking instruction (``a, b = ...``, ``for k, v in ...``) stores
     into, or None if *instr* does not unpack (or unpacks with a starred target)."""
     if instr.opname == "UNPACK_SEQUENCE":
         return instr.argval
     return None
+
+
+def unpacks(instr: Instr) -> bool:
+    """Does *instr* unpack a value into several targets (``a, b = ...``, ``a, *b = ...``)?"""
+    return instr.opname in _UNPACKS
 
 
 def callee_code_unit(instr: Instr):

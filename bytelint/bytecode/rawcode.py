@@ -19,9 +19,18 @@ _EXT = iset.EXTENDED_ARG
 _HAS_ARG = iset.HAS_ARG
 _jump_target = iset.jump_target
 _CodeType = type(compile("", "", "exec"))
+_GLOBAL_STORES = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
 
 #: (start, end exclusive, handler target, stack depth, push lasti)
 ExceptionEntry = Tuple[int, int, int, int, bool]
+
+
+def uses_any(code, opcodes) -> bool:
+    """True if *code* holds an instruction with one of *opcodes*, without decoding it: the
+    even bytes of ``co_code`` are exactly the opcodes (CACHE units are opcode 0, and no
+    instruction has opcode 0 on 3.9/3.10)."""
+    ops = code.co_code[0::2]
+    return any(op in ops for op in opcodes)
 
 
 class RawCode:
@@ -105,7 +114,7 @@ class RawCode:
 
     def names_stored_globally(self) -> List[str]:
         """Names stored or deleted with STORE_GLOBAL / DELETE_GLOBAL."""
-        wanted = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
+        wanted = _GLOBAL_STORES
         names = self.code.co_names
         return [names[a] for op, a in zip(self.ops, self.args) if op in wanted]
 

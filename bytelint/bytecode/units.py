@@ -3,10 +3,11 @@
 import enum
 import inspect
 from functools import cached_property
-from typing import Dict, List, Optional, Sequence, Tuple
+from operator import attrgetter
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from bytelint.bytecode import instruction_set as iset
-from bytelint.bytecode.flowgraph import natural_loops
+from bytelint.bytecode.flowgraph import may_loop, natural_loops
 from bytelint.bytecode.instructions import Instr, normalise
 from bytelint.bytecode.kinds import STORE_KINDS, TRANSPARENT_KINDS, Kind
 from bytelint.bytecode.loops import Loop
@@ -32,6 +33,7 @@ _KIND_BY_NAME = {
     "<genexpr>": ScopeKind.GENEXPR,
 }
 #: units whose body runs as part of the expression that creates them (they inherit loop depth)
+_index_of = attrgetter("index")
 _INLINE_KINDS = frozenset({ScopeKind.LAMBDA, ScopeKind.COMPREHENSION, ScopeKind.GENEXPR})
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 _ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
@@ -104,6 +106,27 @@ class CodeUnit:
         return result
 
     @cached_property
+    def _by_kind(self) -> Dict[Kind, List[Instr]]:
+        index: Dict[Kind, List[Instr]] = {}
+        for instr in self.instrs:
+            found = index.get(instr.kind)
+            if found is None:
+                index[instr.kind] = [instr]
+            else:
+                found.append(instr)
+        return index
+
+    def instrs_of(self, kinds: FrozenSet[Kind]) -> List[Instr]:
+        """The instructions of *kinds*, in order: what a scan for a few kinds reads, without
+        going over every instruction (several rules scan the same unit)."""
+        index = self._by_kind
+        if len(kinds) == 1:
+            return index.get(next(iter(kinds)), [])
+        found = [instr for kind in kinds for instr in index.get(kind, ())]
+        found.sort(key=_index_of)
+        return found
+
+    @cached_property
     def match_instrs(self) -> List[Instr]:
         """``instrs`` without NOISE (indices still refer to ``instrs``)."""
         noise = Kind.NOISE
@@ -112,6 +135,8 @@ class CodeUnit:
     @cached_property
     def loops(self) -> List[Loop]:
         """Natural loops (await / yield-from SEND loops excluded), outermost first."""
+        if not may_loop(self.code):  # most code objects: no need to decode them
+            return []
         regions = natural_loops(self.raw)
         if not regions:
             return []

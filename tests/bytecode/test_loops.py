@@ -15,6 +15,9 @@ import textwrap
 import pytest
 
 from bytelint.bytecode import Kind, ModuleBytecode, ScopeKind, compile_source
+from bytelint.bytecode import instruction_set as iset
+from bytelint.bytecode.flowgraph import may_loop, natural_loops
+from bytelint.bytecode.rawcode import RawCode, uses_any
 
 SNIPPETS = {
     "for": """
@@ -489,3 +492,25 @@ def test_functions_without_loops_have_none():
     source = "def f(x):\n    if x:\n        return 1\n    return [2]\n"
     mb, _ = bytecode_depths(source)
     assert all(u.loops == [] for u in mb.units)
+
+
+@pytest.mark.parametrize("name", STDLIB_REGRESSIONS)
+def test_may_loop_only_rules_out_code_without_loops(name):
+    """``may_loop`` reads co_code's opcode bytes without decoding: False must mean no loop,
+    and it must rule out most code objects (those are never decoded)."""
+    path = os.path.join(sysconfig.get_paths()["stdlib"], name)
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    mb = ModuleBytecode.build(compile_source(source.encode(), path).code, source.splitlines(True))
+    ruled_out = [unit for unit in mb.units if not may_loop(unit.code)]
+    assert all(natural_loops(RawCode(unit.code)) == [] for unit in ruled_out)
+    assert all(uses_any(unit.code, [iset.STORE_GLOBAL]) == (iset.STORE_GLOBAL in RawCode(unit.code).ops) for unit in mb.units)
+    assert ruled_out and any(unit.loops for unit in mb.units)
+
+
+def test_instrs_of_is_the_filtered_instruction_list():
+    source = "def f(xs):\n    t = 0\n    for x in xs:\n        t += x.a + len(x)\n    return t\n"
+    mb = ModuleBytecode.build(compile_source(source.encode(), "t.py").code, source.splitlines(True))
+    unit = mb.units[1]
+    for kinds in ({Kind.FAST_LOAD}, {Kind.ATTR_LOAD, Kind.CALL, Kind.INPLACE}, {Kind.YIELD}):
+        assert unit.instrs_of(frozenset(kinds)) == [i for i in unit.instrs if i.kind in kinds]

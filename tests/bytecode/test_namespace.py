@@ -1,8 +1,15 @@
 """The module namespace model (docs/bytecode.md §2.2)."""
 
+import importlib
+import os
+import sysconfig
 import textwrap
 
+import pytest
+
 from bytelint.bytecode import ModuleBytecode, NameClass, builtin_names, compile_source
+
+namespace_module = importlib.import_module("bytelint.bytecode.namespace")
 
 MODULE = textwrap.dedent(
     """
@@ -99,3 +106,20 @@ def test_global_declared_in_function_reaches_module_code():
     # `global S` in a function makes module-level stores of S use STORE_GLOBAL
     ns = namespace("S = ''\ndef g():\n    global S\n    S += 'x'\n")
     assert "S" in ns.bound and "S" in ns.rebound
+
+
+STDLIB_MODULES = ["os.py", "argparse.py", "typing.py", "subprocess.py", "json/decoder.py", "tkinter/__init__.py"]
+
+
+@pytest.mark.parametrize("name", STDLIB_MODULES)
+def test_windows_read_the_same_namespace_as_every_instruction(name, monkeypatch):
+    """namespace_of normalises only windows around the stores and imports it reads; the
+    model is the one a scan of the whole module body gives."""
+    path = os.path.join(sysconfig.get_paths()["stdlib"], name)
+    with open(path, "rb") as fh:
+        source = fh.read()
+    windowed = ModuleBytecode.build(compile_source(source, path).code, []).namespace
+    monkeypatch.setattr(namespace_module, "_windows", lambda ops: [(0, len(ops))])
+    whole = ModuleBytecode.build(compile_source(source, path).code, []).namespace
+    assert windowed == whole
+    assert windowed.imported_modules and windowed.bound
