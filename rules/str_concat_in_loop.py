@@ -7,7 +7,7 @@ from typing import Iterable, Optional, Tuple
 import libcst as cst
 
 from bytelint.bytecode import VERSION_FACTS, Kind
-from bytelint.bytecode.operands import call_shape, producer
+from bytelint.bytecode.operands import call_shape, producer, unpacks
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import SiteIndex, function_scope, hot_sites
 from bytelint.rule import Invalid, Report, Rule, Valid
@@ -172,9 +172,18 @@ class QuadraticConcatInLoop(Rule):
         def is_candidate(unit, instr) -> bool:
             if instr.op not in ("+", "+="):
                 return False
+            if any(_number(producer(instr, depth)) for depth in ((0, 1) if instr.kind is Kind.BINARY else (0,))):
+                return False  # `i = i + 1`: a number is never added to a sequence (see `check`)
             store = _store_of(unit, instr)
             if store is None or store.kind not in _STORES:
                 return False
+            if store.kind in (Kind.SUBSCR_STORE, Kind.ATTR_STORE):
+                value = producer(store, 2 if store.kind is Kind.SUBSCR_STORE else 1)
+                if value is not None and value is not instr:
+                    return False  # `d[p + k] = v`: the sum is the key (or the owner), not the value
+                key = producer(store, 0) if store.kind is Kind.SUBSCR_STORE else None
+                if key is not None and key.kind is Kind.CONST_LOAD and type(key.argval) in (int, float, complex, tuple):
+                    return False  # `parts[-1] += s`: an element at a time (see `_same_object_each_iteration`)
             if store.kind in (Kind.FAST_STORE, Kind.NAME_STORE, Kind.ATTR_STORE) and not _may_be_sequence(unit, instr, store):
                 return False
             if store.kind is not Kind.FAST_STORE:
@@ -265,6 +274,11 @@ _TYPED_CALLS = frozenset(_CALL_TYPES)
 _TYPED_METHODS = frozenset({"join", "format", "upper", "lower", "strip", "replace"})
 
 
+def _number(value) -> bool:
+    """Is ``value`` (an operand's producer) a numeric constant?"""
+    return value is not None and value.kind is Kind.CONST_LOAD and type(value.argval) in (int, float, complex)
+
+
 def _typed(value, depth: int = 0) -> bool:
     """May ``value`` (the producer of an operand or of a stored value) carry a sequence type
     that `check` reads from the source? True when unknown."""
@@ -275,6 +289,8 @@ def _typed(value, depth: int = 0) -> bool:
         return isinstance(value.argval, (str, bytes, tuple))
     if kind in _NO_TYPE_KINDS:
         return False
+    if kind is Kind.OTHER and unpacks(value):
+        return False  # `a, s = ...`: `check` reads types from single-target assignments only
     if depth > 3:
         return True
     if kind is Kind.STACK:  # `obj.x += y` swaps the sum under the object before storing it
@@ -423,8 +439,16 @@ def _value_type(target, other, inplace: bool, ctx: NodeContext) -> Optional[str]
     kind = _literal_type(other)
     if kind is not None:
         return kind
+    if _number_literal(other):
+        return None  # `s = s + 1` is not a concatenation (it raises if `s` is a sequence)
     init = _initial_value(target, ctx)
     return _literal_type(init)
+
+
+def _number_literal(expr: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float, cst.Imaginary))
 
 
 def _initial_value(target, ctx: NodeContext) -> Optional[cst.BaseExpression]:

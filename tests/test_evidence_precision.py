@@ -69,6 +69,18 @@ CASES = [
         None,
     ),
     (
+        "BL201",
+        "def f(xs, scan):\n    j = 0\n    for x in xs:\n        name, j = scan(j)\n        j = j + 1\n    return j\n",
+        "def f(xs):\n    s = b''\n    for x in xs:\n        s = s + x\n    return s\n",
+        None,
+    ),
+    (
+        "BL201",
+        "def f(env, items):\n    for k, v in items:\n        env['HTTP_' + k] = v\n        env[-1] += v\n",
+        "def f(env, items):\n    for k, v in items:\n        env['all'] += v + ';'\n",
+        None,
+    ),
+    (
         "BL306",
         "def f(xs):\n    seen = set()\n    n = 0\n    for x in xs:\n        if x in seen:\n            n += 1\n    return n\n",
         "def f(xs):\n    names = ['a', 'b', 'c']\n    n = 0\n    for x in xs:\n        if x in names:\n            n += 1\n    return n\n",
@@ -101,3 +113,10 @@ def test_percent_formatting_has_no_evidence_where_every_target_compiles_it_as_an
     source = "def f(xs):\n    out = []\n    for x in xs:\n        out.append('<%s>' % (x,))\n    return out\n"
     assert _evidence_lines("BL202", source, "py39")
     assert _evidence_lines("BL202", source, "py311") == []
+
+
+def test_a_number_added_is_never_a_concatenation():
+    """`s = s + 1` raises for a sequence: neither half takes it for one, whatever `s` held."""
+    source = "def f(xs):\n    s = b''\n    for x in xs:\n        s = s + 1\n    return s\n"
+    assert _evidence_lines("BL201", source) == []
+    assert not findings(source, select=("BL201",))
