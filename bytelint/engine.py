@@ -248,6 +248,8 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         spans = tree.regions(total, tree.cut_lines(file.bytecode, text.lines), wanted)
     # methods of a region's classes that hold no evidence are left out of its tree (tree.py)
     blanks = {} if whole else tree.blank_members(file.bytecode, spans, wanted)
+    if not whole:
+        _blank_statements(spans, blanks, dispatch, text.lines)
 
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down
@@ -304,6 +306,25 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         findings.setdefault((rule.code, span), finding)
     ordered = tuple(sorted(findings.values(), key=Finding.sort_key))
     return FileResult(path, findings=ordered)
+
+
+def _blank_statements(spans, blanks, dispatch, lines) -> None:
+    """Leave out of a region the top-level statements no rule reads: where every line wanted
+    in it comes from rules whose checks read only the statement holding that line."""
+    local: set = set()
+    shared: set = set()
+    for entries in dispatch.values():
+        for rule, _evidence, wanted in entries:
+            (local if rule.statement_local else shared).update(wanted or ())
+    if not local:
+        return
+    for first, last in spans:
+        if any(first <= line <= last for line in shared):
+            continue
+        keep = [line for line in local if first <= line <= last]
+        dropped = tree.blank_statements(lines, first, last, keep)
+        if dropped:
+            blanks.setdefault((first, last), []).extend(dropped)
 
 
 class _Replace(cst.CSTTransformer):

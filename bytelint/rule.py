@@ -113,6 +113,10 @@ class Rule:
     # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
     # lines it points at.
     needs_module: ClassVar[bool] = False
+    # The check (and its fix) reads nothing of the tree outside the top-level statement that
+    # holds an evidence line: where only such rules want a region, its other top-level
+    # statements are left out of the tree (a module-level loop after a 2,000-line table).
+    statement_local: ClassVar[bool] = False
     # Names (globals, builtins or attributes) the pattern cannot do without: when no code
     # object of a module refers to any of them, the engine skips the rule's bytecode half.
     requires_names: ClassVar[FrozenSet[str]] = frozenset()

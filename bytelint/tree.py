@@ -203,6 +203,32 @@ def blank_members(
     return result
 
 
+def blank_statements(
+    lines: Sequence[str], first: int, last: int, keep: Iterable[int]
+) -> List[Tuple[int, int]]:
+    """The (first, last) line ranges of the region's top-level statements that hold no line of
+    *keep* (decorators and all), found with ``ast``, a tenth of libcst's cost; [] when the
+    region does not parse alone."""
+    import ast
+
+    try:
+        body = ast.parse("".join(lines[first - 1 : last])).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    keep = sorted(set(keep))
+    kept, dropped = set(), []
+    for statement in body:
+        start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
+        extent = (start + first - 1, (statement.end_lineno or statement.lineno) + first - 1)
+        index = bisect.bisect_left(keep, extent[0])
+        if index < len(keep) and keep[index] <= extent[1]:
+            kept.update((extent[0], extent[1]))
+        else:
+            dropped.append(extent)
+    # a line shared with a kept statement (`x = 1; for ...` cannot be, but `a = 1; b = 2` can)
+    return [(a, b) for a, b in dropped if a not in kept and b not in kept]
+
+
 def region_text(lines: Sequence[str], first: int, last: int, blanks: Sequence[Tuple[int, int]] = ()) -> str:
     """Lines ``first``..``last`` of the file, those in ``blanks`` emptied (endings kept)."""
     if not blanks:

@@ -93,6 +93,7 @@ class ModuleLevelLoop(Rule):
     """
 
     code = "BL101"
+    statement_local = True  # the loop statement and the bytecode: nothing else of the module
     name = "module-level-loop"
     summary = "Loop runs at module or class level, where every name access is a dict operation"
     versions = ">=3.9"

@@ -1,0 +1,77 @@
+"""What the engine parses: regions of the file, with what no rule reads left out. Findings
+and fixes are those of a tree of the whole file."""
+
+from __future__ import annotations
+
+import pytest
+
+from bytelint import engine, tree
+from bytelint.config import Config
+
+from helpers import targets
+
+TABLE = "NAMES = {\n" + "".join(f"    'n{i}': {i},\n" for i in range(300)) + "}\n"
+HELPERS = "\ndef helper(x):\n    return x\n\n"
+SOURCE = (
+    "import os\n"
+    + TABLE
+    + "CODES = {}\n"
+    + "for name, code in NAMES.items():\n"
+    + "    CODES[code] = name\n"
+    + "    CODES[name] = code\n"
+    + HELPERS
+)
+
+
+def _lint(source: str, select, monkeypatch, whole: bool = False):
+    parsed = []
+    real = tree.parse_region
+
+    def recording(lines, first, last, blanks=()):
+        module, text = real(lines, first, last, blanks)
+        parsed.append(text)
+        return module, text
+
+    monkeypatch.setattr(tree, "parse_region", recording)
+    if whole:
+        monkeypatch.setattr(tree, "regions", lambda total, cuts, wanted: [(1, total)])
+        monkeypatch.setattr(tree, "blank_members", lambda *a: {})
+        monkeypatch.setattr(engine, "_blank_statements", lambda *a: None)
+    config = Config(select=tuple(select), target_versions=targets("py39"), preview=True)
+    result = engine.lint_source(source.encode(), "example.py", config)
+    assert result.error is None
+    return result.findings, parsed
+
+
+def test_statements_no_rule_reads_are_left_out(monkeypatch):
+    found, parsed = _lint(SOURCE, ("BL101",), monkeypatch)
+    assert [f.code for f in found] == ["BL101"]
+    assert len(parsed) == 1
+    text = parsed[0]
+    assert "'n7': 7" not in text and "import os" not in text  # emptied, not parsed
+    assert "for name, code in NAMES.items():" in text
+    assert text.count("\n") == SOURCE.count("\n", 0, SOURCE.index("\ndef helper")) + 1  # positions kept
+    whole, _ = _lint(SOURCE, ("BL101",), monkeypatch, whole=True)
+    assert found == whole  # same message, span and fix edits
+    assert found[0].fix is not None and found[0].fix.edits
+
+
+@pytest.mark.parametrize("statement_local", [False, True])
+def test_a_rule_reading_the_scope_keeps_the_region_whole(statement_local, monkeypatch):
+    # BL201 reads the value a name is given before the loop (`out = b''`): with its evidence
+    # in the region, nothing is left out; a rule that says it reads only its statement would
+    # lose the finding, which is why the flag is per rule.
+    source = "out = b''\n" + TABLE + "for x in PARTS:\n    out = out + x\n"
+    rule = next(r for r in engine.select_rules(Config(select=("BL201",)), None) if r.code == "BL201")
+    monkeypatch.setattr(type(rule), "statement_local", statement_local)
+    found, parsed = _lint(source, ("BL101", "BL201"), monkeypatch)
+    assert ("'n7': 7" in parsed[0]) is not statement_local
+    assert ("BL201" in [f.code for f in found]) is not statement_local
+
+
+def test_blank_statements_keeps_statements_holding_a_line():
+    lines = "a = 1\n@dec\ndef f():\n    pass\nb = [\n    1,\n]\nfor x in b:\n    pass\n".splitlines(True)
+    assert tree.blank_statements(lines, 1, len(lines), [8]) == [(1, 1), (2, 4), (5, 7)]
+    assert tree.blank_statements(lines, 1, len(lines), [3, 6]) == [(1, 1), (8, 9)]
+    assert tree.blank_statements(lines, 5, 9, [8]) == [(5, 7)]
+    assert tree.blank_statements(["x = (\n"], 1, 1, [1]) == []  # does not parse alone
