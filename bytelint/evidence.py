@@ -267,8 +267,8 @@ def all_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Ite
     """Instructions of ``kinds`` anywhere; ``Site.loop`` is the hot loop running them, or None."""
     kinds = frozenset(kinds)
     for unit in units:
-        for instr in unit.instrs:
-            if instr.kind in kinds and (predicate is None or predicate(unit, instr)):
+        for instr in unit.instrs_of(kinds):
+            if predicate is None or predicate(unit, instr):
                 yield Site(unit, instr, unit.hot_loop_of(instr))
 
 

@@ -18,6 +18,7 @@ from bytelint.tree import children
 
 _ROOTS = (Kind.GLOBAL_LOAD, Kind.FAST_LOAD)
 _ATTRS = (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
+_CHAIN_STARTS = frozenset({Kind.GLOBAL_LOAD, Kind.FAST_LOAD})
 _INSTANCE_NAMES = ("self", "cls")
 # How much iteration work (evidence.iteration_weight) one saved attribute lookup is worth
 # reporting against, by interpreter generation. The benchmarks: on 3.9/3.10 hoisting
@@ -186,24 +187,27 @@ class AttributeLookupInLoop(Rule):
             if not unit.loops and unit.inherited_depth() == 0:
                 continue
             instance = _instance_name(unit)
-            chain: List[str] = []
-            for instr in unit.instrs:
-                if instr.kind == Kind.NOISE:
+            instrs = unit.instrs
+            for start in unit.instrs_of(_CHAIN_STARTS):
+                if start.kind is Kind.GLOBAL_LOAD:
+                    if start.name not in modules:
+                        continue
+                elif instance is None or start.name != instance:
                     continue
-                if instr.kind in _ATTRS and chain:
+                # the attribute loads right after it (noise skipped) make the chain
+                chain = [start.name]
+                for k in range(start.index + 1, len(instrs)):
+                    instr = instrs[k]
+                    if instr.kind is Kind.NOISE:
+                        continue
+                    if instr.kind not in _ATTRS:
+                        break
                     chain.append(instr.name)
                     if instr.is_method and chain[0] == instance and len(chain) == 2:
-                        chain = []  # `self.method(...)`: a method call, never hoisted
-                        continue
+                        break  # `self.method(...)`: a method call, never hoisted
                     loop = unit.hot_loop_of(instr)
                     if loop is not None or unit.inherited_depth() > 0:
                         sites.append(Site(unit, instr, loop, ".".join(chain)))
-                    continue
-                chain = []
-                if instr.kind == Kind.GLOBAL_LOAD and instr.name in modules:
-                    chain = [instr.name]
-                elif instr.kind == Kind.FAST_LOAD and instance is not None and instr.name == instance:
-                    chain = [instr.name]
         factors = {_WEIGHT_PER_LOOKUP[VERSION_FACTS[v].specializing_interpreter] for v in file.targets_for(self)}
         best = max(factors, default=0)
 

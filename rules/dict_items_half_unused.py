@@ -14,6 +14,8 @@ from bytelint.fixfacts import in_place_of, introspects, keeps_comments, owner_un
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
+_FOR_ITER = frozenset({Kind.FOR_ITER})
+
 _STORES = (Kind.FAST_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE, Kind.DEREF_STORE)
 _LOADS_BY_STORE = {
     Kind.FAST_STORE: (Kind.FAST_LOAD,),
@@ -286,9 +288,7 @@ def _half_unused_loops(units):
         if not unit.loops:
             continue
         instrs = unit.instrs
-        for instr in instrs:
-            if instr.kind is not Kind.FOR_ITER:
-                continue
+        for instr in unit.instrs_of(_FOR_ITER):
             found = _pair_stores(instrs, instr)
             if found is None:
                 continue

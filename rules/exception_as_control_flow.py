@@ -16,7 +16,7 @@ from bytelint.tree import children
 from ._loop_helpers import running_loops
 
 _LOOKUP_ERRORS = frozenset({"KeyError", "IndexError", "LookupError"})
-_SITE_KINDS = (Kind.SUBSCR_LOAD, Kind.DELETE, Kind.CALL)
+_SITE_KINDS = frozenset({Kind.SUBSCR_LOAD, Kind.DELETE, Kind.CALL})
 
 
 class ExceptionAsControlFlow(Rule):
@@ -155,8 +155,8 @@ class ExceptionAsControlFlow(Rule):
         for unit in units_naming(file.bytecode.units, self.requires_names):
             if not unit.loops:
                 continue
-            for instr in unit.instrs:
-                if instr.line in wanted and instr.kind in _SITE_KINDS and _may_be_lookup(instr):
+            for instr in unit.instrs_of(_SITE_KINDS):
+                if instr.line in wanted and _may_be_lookup(instr):
                     loop = unit.hot_loop_of(instr)
                     if loop is not None:
                         sites.append(Site(unit, instr, loop))

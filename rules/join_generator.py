@@ -15,6 +15,8 @@ from bytelint.fixfacts import comprehensions_inlined, keeps_comments, renumbers_
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
+_CALLS = frozenset({Kind.CALL})
+
 
 # Target versions where the list form is >= 5% faster even when each item costs a call
 # (`str(x)` per item: 1.00x on 3.9, 1.08-1.16x from 3.10); without calls: every version.
@@ -216,9 +218,7 @@ def _may_raise_stop_iteration(unit, targets) -> bool:
     """Does the generator call anything but a converting builtin (a ``next()``, a method, a
     function of the module, any of which may raise StopIteration)?"""
     namespace = unit.module.namespace
-    for instr in unit.instrs:
-        if instr.kind is not Kind.CALL:
-            continue
+    for instr in unit.instrs_of(_CALLS):
         shape = call_shape(instr)
         callee = shape.callee if shape is not None else None
         if callee is None or callee.kind not in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD) or callee.name not in _CONVERTERS:

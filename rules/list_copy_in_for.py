@@ -14,6 +14,8 @@ from bytelint.fixfacts import code_of, in_place_of, keeps_comments
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 
+_GET_ITER = frozenset({Kind.GET_ITER})
+
 _NAME_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.NAME_LOAD, Kind.GLOBAL_LOAD)
 _VIEWS = frozenset({"keys", "values", "items"})
 # builtins that run arbitrary code they are given
@@ -163,9 +165,7 @@ class ListCopyInFor(Rule):
             if not unit.loops:
                 continue
             instrs = unit.instrs
-            for instr in instrs:
-                if instr.kind is not Kind.GET_ITER:
-                    continue
+            for instr in unit.instrs_of(_GET_ITER):
                 following = _next_real(instrs, instr.index)
                 if following is None or instrs[following].kind is not Kind.FOR_ITER:
                     continue  # a comprehension or a call of iter(): not a `for` statement
