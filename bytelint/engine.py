@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from . import bytecode, codegen, suppression, tree
+from . import bytecode, codegen, regions, suppression, tree
 from .config import Config, enabled_codes, ignored_for_path
 from .registry import all_rules
 from .edits import edits_between
@@ -77,7 +77,7 @@ class FileContext:
 
 class NodeContext:
     """The engine's view of where a node sits. One object, updated during the walk: rules read
-    it inside ``check`` and never keep it. The tree may be a region of the file (see tree.py):
+    it inside ``check`` and never keep it. The tree may be a region of the file (see regions.py):
     ``span`` gives file positions all the same."""
 
     def __init__(self, file: FileContext, positions: Any, line_offset: int = 0) -> None:
@@ -245,9 +245,9 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     if whole:
         spans = [(1, total)]
     else:
-        spans = tree.regions(total, tree.cut_lines(file.bytecode, text.lines), wanted)
-    # methods of a region's classes that hold no evidence are left out of its tree (tree.py)
-    blanks = {} if whole else tree.blank_members(file.bytecode, spans, wanted)
+        spans = regions.regions(total, regions.cut_lines(file.bytecode, text.lines), wanted)
+    # methods of a region's classes that hold no evidence are left out of its tree (regions.py)
+    blanks = {} if whole else regions.blank_members(file.bytecode, spans, wanted)
     if not whole:
         _blank_statements(spans, blanks, dispatch, text.lines)
 
@@ -309,22 +309,29 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
 
 
 def _blank_statements(spans, blanks, dispatch, lines) -> None:
-    """Leave out of a region the top-level statements no rule reads: where every line wanted
-    in it comes from rules whose checks read only the statement holding that line."""
+    """Leave out of each region the statements no rule reads (``regions.blank_statements``, which
+    also checks the methods ``regions.blank_members`` leaves out)."""
     local: set = set()
     shared: set = set()
     for entries in dispatch.values():
         for rule, _evidence, wanted in entries:
             (local if rule.statement_local else shared).update(wanted or ())
     if not local:
-        return
+        return  # the scopes holding evidence are read whole: what is left to gain is small
     for first, last in spans:
-        if any(first <= line <= last for line in shared):
-            continue
-        keep = [line for line in local if first <= line <= last]
-        dropped = tree.blank_statements(lines, first, last, keep)
+        keep = [n for n in local if first <= n <= last]
+        if last - first < _SMALL_REGION or not keep:
+            continue  # too small to gain what reading its statements costs
+        dropped = regions.blank_statements(
+            lines, first, last, keep, [n for n in shared if first <= n <= last], blanks.get((first, last), ())
+        )
         if dropped:
-            blanks.setdefault((first, last), []).extend(dropped)
+            blanks[(first, last)] = dropped
+        else:
+            blanks.pop((first, last), None)
+
+
+_SMALL_REGION = 40
 
 
 class _Replace(cst.CSTTransformer):

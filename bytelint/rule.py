@@ -113,9 +113,11 @@ class Rule:
     # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
     # lines it points at.
     needs_module: ClassVar[bool] = False
-    # The check (and its fix) reads nothing of the tree outside the top-level statement that
-    # holds an evidence line: where only such rules want a region, its other top-level
-    # statements are left out of the tree (a module-level loop after a 2,000-line table).
+    # The check (and its fix) reads only the node it is given, that node's ancestors and the
+    # bytecode: no other statement of any block. The statements of a region that hold no
+    # evidence line are left out of its tree, except in the scopes (function, class, module)
+    # where a rule without this flag has evidence, since such a rule may read any statement
+    # of its scope (regions.blank_statements).
     statement_local: ClassVar[bool] = False
     # Names (globals, builtins or attributes) the pattern cannot do without: when no code
     # object of a module refers to any of them, the engine skips the rule's bytecode half.

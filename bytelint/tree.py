@@ -1,11 +1,9 @@
-"""The libcst side of the engine: which parts of a file to parse, and one fast walk over them.
+"""The libcst side of the engine: parsing the parts of a file that ``regions.py`` picks, and
+one fast walk over them.
 
-A libcst tree costs about ten times a ``compile()``, so the engine parses only what the rules'
-bytecode evidence points at. A file is cut into *regions* at its top-level ``def`` and
-``class`` statements (their first lines come from the compiled code, decorators included);
-each region is a run of complete top-level statements, so it parses on its own, and its
-positions are the file's shifted by a line offset. Rules therefore see a module that may be a
-fragment of the file: module-wide facts come from the bytecode, never from the tree.
+A region is a run of complete top-level statements, so it parses on its own, and its positions
+are the file's shifted by a line offset. Rules therefore see a module that may be a fragment of
+the file: module-wide facts come from the bytecode, never from the tree.
 
 The walk iterates dataclass fields directly instead of libcst's visitor machinery (which
 rebuilds every node it passes), and skips whitespace and operator tokens no rule inspects.
@@ -15,15 +13,13 @@ the text of fixes come from ``codegen.py``.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import re
 import weakref
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from .bytecode import ModuleBytecode, ScopeKind
 
 _SKIPPED_MODULES = frozenset({"libcst._nodes.whitespace", "libcst._nodes.op"})
 
@@ -107,126 +103,6 @@ def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], None], leave: Callabl
             if kind:
                 walk(value, enter, leave)
     leave(node)
-
-
-def cut_lines(bytecode: ModuleBytecode, lines: Sequence[str]) -> List[int]:
-    """First lines of top-level ``def``/``class`` statements that start at column 0."""
-    cuts = set()
-    for unit in bytecode.units:
-        if unit.parent is not bytecode.module or unit.kind not in (ScopeKind.FUNCTION, ScopeKind.CLASS):
-            continue
-        line = unit.first_line
-        if 1 <= line <= len(lines) and lines[line - 1][:1] not in (" ", "\t", "\f", ""):
-            cuts.add(line)
-    return sorted(cuts)
-
-
-def regions(total_lines: int, cuts: Sequence[int], wanted: Iterable[int]) -> List[Tuple[int, int]]:
-    """The (first, last) line ranges, between cut points, that contain a wanted line; adjacent
-    ranges are merged."""
-    bounds = [1] + [c for c in cuts if c > 1] + [total_lines + 1]
-    chosen: Set[int] = set()
-    for line in wanted:
-        index = bisect.bisect_right(bounds, line) - 1
-        if 0 <= index < len(bounds) - 1:
-            chosen.add(index)
-    result: List[Tuple[int, int]] = []
-    for index in sorted(chosen):
-        start, end = bounds[index], bounds[index + 1] - 1
-        if result and result[-1][1] + 1 == start:
-            result[-1] = (result[-1][0], end)
-        else:
-            result.append((start, end))
-    return result
-
-
-# --- Methods without evidence are left out -----------------------------------------------------
-#
-# Most library code sits in classes, and a top-level class is one region however big it is.
-# Inside a region, ``blank_members`` picks the methods of top-level classes that hold no wanted
-# line, in classes that keep at least one method, and ``parse_region`` parses the region with
-# their lines emptied (line endings kept: every position stays the file's). A method's lines
-# run from its first line (decorators included) to the line before the next line holding code
-# of its class, of the module, or of a later method: whatever follows it there has no code.
-# If the emptied text does not parse (a method that was alone in an ``if`` block), the whole
-# region is parsed instead.
-
-
-def _code_lines(unit: Any) -> List[int]:
-    return sorted({line for line in unit.raw.lines if line})
-
-
-def _last_line(unit: Any) -> int:
-    last = unit.first_line
-    stack = [unit]
-    while stack:
-        current = stack.pop()
-        stack.extend(current.children)
-        lines = [line for line in current.raw.lines if line]
-        if lines:
-            last = max(last, max(lines))
-    return last
-
-
-def blank_members(
-    bytecode: ModuleBytecode, spans: Sequence[Tuple[int, int]], wanted: Iterable[int]
-) -> Dict[Tuple[int, int], List[Tuple[int, int]]]:
-    """For each region, the (first, last) line ranges of methods to leave out."""
-    wanted = sorted(set(wanted))
-    module_lines = _code_lines(bytecode.module)
-    result: Dict[Tuple[int, int], List[Tuple[int, int]]] = {}
-    for first, last in spans:
-        for cls in bytecode.module.children:
-            if cls.kind is not ScopeKind.CLASS or not first <= cls.first_line <= last:
-                continue
-            class_lines = _code_lines(cls)
-            starts = sorted(child.first_line for child in cls.children)
-            keep, drop = False, []
-            for method in cls.children:
-                if method.kind is not ScopeKind.FUNCTION:
-                    continue
-                end = _last_line(method)
-                bounds = [last + 1]
-                bounds += [line for line in starts if line > end][:1]
-                for lines in (class_lines, module_lines):
-                    index = bisect.bisect_right(lines, end)
-                    if index < len(lines):
-                        bounds.append(lines[index])
-                extent = (method.first_line, min(bounds) - 1)
-                index = bisect.bisect_left(wanted, extent[0])
-                if index < len(wanted) and wanted[index] <= extent[1]:
-                    keep = True
-                else:
-                    drop.append(extent)
-            if keep and drop:
-                result.setdefault((first, last), []).extend(drop)
-    return result
-
-
-def blank_statements(
-    lines: Sequence[str], first: int, last: int, keep: Iterable[int]
-) -> List[Tuple[int, int]]:
-    """The (first, last) line ranges of the region's top-level statements that hold no line of
-    *keep* (decorators and all), found with ``ast``, a tenth of libcst's cost; [] when the
-    region does not parse alone."""
-    import ast
-
-    try:
-        body = ast.parse("".join(lines[first - 1 : last])).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    keep = sorted(set(keep))
-    kept, dropped = set(), []
-    for statement in body:
-        start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
-        extent = (start + first - 1, (statement.end_lineno or statement.lineno) + first - 1)
-        index = bisect.bisect_left(keep, extent[0])
-        if index < len(keep) and keep[index] <= extent[1]:
-            kept.update((extent[0], extent[1]))
-        else:
-            dropped.append(extent)
-    # a line shared with a kept statement (`x = 1; for ...` cannot be, but `a = 1; b = 2` can)
-    return [(a, b) for a, b in dropped if a not in kept and b not in kept]
 
 
 def region_text(lines: Sequence[str], first: int, last: int, blanks: Sequence[Tuple[int, int]] = ()) -> str:

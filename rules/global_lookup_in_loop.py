@@ -97,6 +97,7 @@ class GlobalLookupInLoop(Rule):
     """
 
     code = "BL102"
+    statement_local = True  # the loop, its ancestors and the bytecode (the fix binds before it)
     name = "global-lookup-in-loop"
     summary = "Globals/builtins looked up on every loop iteration (Python 3.9/3.10 only)"
     versions = "<3.11"

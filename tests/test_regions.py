@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bytelint import engine, tree
+from bytelint import engine, regions, tree
 from bytelint.config import Config
 
 from helpers import targets
@@ -34,8 +34,8 @@ def _lint(source: str, select, monkeypatch, whole: bool = False):
 
     monkeypatch.setattr(tree, "parse_region", recording)
     if whole:
-        monkeypatch.setattr(tree, "regions", lambda total, cuts, wanted: [(1, total)])
-        monkeypatch.setattr(tree, "blank_members", lambda *a: {})
+        monkeypatch.setattr(regions, "regions", lambda total, cuts, wanted: [(1, total)])
+        monkeypatch.setattr(regions, "blank_members", lambda *a: {})
         monkeypatch.setattr(engine, "_blank_statements", lambda *a: None)
     config = Config(select=tuple(select), target_versions=targets("py39"), preview=True)
     result = engine.lint_source(source.encode(), "example.py", config)
@@ -71,7 +71,41 @@ def test_a_rule_reading_the_scope_keeps_the_region_whole(statement_local, monkey
 
 def test_blank_statements_keeps_statements_holding_a_line():
     lines = "a = 1\n@dec\ndef f():\n    pass\nb = [\n    1,\n]\nfor x in b:\n    pass\n".splitlines(True)
-    assert tree.blank_statements(lines, 1, len(lines), [8]) == [(1, 1), (2, 4), (5, 7)]
-    assert tree.blank_statements(lines, 1, len(lines), [3, 6]) == [(1, 1), (8, 9)]
-    assert tree.blank_statements(lines, 5, 9, [8]) == [(5, 7)]
-    assert tree.blank_statements(["x = (\n"], 1, 1, [1]) == []  # does not parse alone
+    assert regions.blank_statements(lines, 1, len(lines), [8]) == [(1, 1), (2, 4), (5, 7)]
+    assert regions.blank_statements(lines, 1, len(lines), [3, 6]) == [(1, 1), (8, 9)]
+    assert regions.blank_statements(lines, 5, 9, [8]) == [(5, 7)]
+    assert regions.blank_statements(["x = (\n"], 1, 1, [1]) == []  # does not parse alone
+
+
+PROLOGUE = "".join(f"    v{i} = str({i}).upper()\n" for i in range(50))
+FUNCTION = (
+    "def f(xs):\n"
+    + PROLOGUE
+    + "    def g(parts):\n"
+    + "        out = b''\n"
+    + "        kept_too = 1\n"
+    + "        for p in parts:\n"
+    + "            out = out + p\n"
+    + "        return out\n"
+    + "    if xs:\n"
+    + "        first = 1\n"
+    + "        second = 2\n"
+    + "    else:\n"
+    + "        total = 0\n"
+    + "        for x in xs:\n"
+    + "            total += len(x) + abs(x) + len(str(x))\n"
+    + "    return g\n"
+)
+
+
+def test_statements_of_a_function_no_rule_reads_are_left_out(monkeypatch):
+    # BL102 (statement-local) wants the loop in the `else`; BL201 reads its scope, g, whole.
+    found, parsed = _lint(FUNCTION, ("BL102", "BL201"), monkeypatch)
+    whole, _ = _lint(FUNCTION, ("BL102", "BL201"), monkeypatch, whole=True)
+    assert sorted(f.code for f in found) == ["BL102", "BL201"]
+    assert found == whole  # same messages, spans and fix edits
+    text = parsed[0]
+    assert "v7 = " not in text and "return g" not in text  # f's other statements
+    assert "kept_too = 1" in text  # g: read whole by BL201
+    assert "first = 1" in text and "second = 2" not in text  # a block keeps its first statement
+    assert "total = 0" not in text and "for x in xs:" in text
