@@ -60,7 +60,7 @@ def regions(total_lines: int, cuts: Sequence[int], wanted: Iterable[int]) -> Lis
 
 
 def _code_lines(unit: Any) -> List[int]:
-    return sorted({line for line in unit.raw.lines if line})
+    return sorted(unit.code_lines())
 
 
 def _last_line(unit: Any) -> int:
@@ -69,9 +69,7 @@ def _last_line(unit: Any) -> int:
     while stack:
         current = stack.pop()
         stack.extend(current.children)
-        lines = [line for line in current.raw.lines if line]
-        if lines:
-            last = max(last, max(lines))
+        last = max(last, max(current.code_lines(), default=last))
     return last
 
 

@@ -345,6 +345,9 @@ def _into_function(node, ctx: NodeContext, unit, loop):
     assigned = {i.name for i in loop.instrs() if i.kind in (Kind.NAME_STORE, Kind.DELETE) and i.name}
     used_elsewhere = set()
     for other in ctx.file.bytecode.units:
+        code = other.code
+        if other is not unit and assigned.isdisjoint((*code.co_names, *code.co_varnames, *code.co_cellvars, *code.co_freevars)):
+            continue  # names no instruction of it can use: nothing to decode
         for instr in other.instrs:
             if instr.kind in (Kind.NAME_LOAD, Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.DELETE) or (
                 other is unit and instr.kind is Kind.NAME_STORE

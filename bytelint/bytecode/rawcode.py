@@ -141,6 +141,14 @@ def _line_table(code, offsets: List[int]) -> List[Optional[int]]:
     return out
 
 
+def code_lines(code) -> set:
+    """The source lines that hold at least one instruction of *code* (not of nested code):
+    the set of ``RawCode(code).lines`` without decoding."""
+    if hasattr(code, "co_lines"):  # 3.10+
+        return {line for start, end, line in code.co_lines() if line and end > start}
+    return {line for _start, line in dis.findlinestarts(code) if line}
+
+
 def exception_entries(code) -> List[ExceptionEntry]:
     """Parse ``co_exceptiontable`` (3.11+; empty before).  Same result as dis's private parser."""
     table = getattr(code, "co_exceptiontable", b"")

@@ -13,7 +13,7 @@ from bytelint.bytecode.kinds import STORE_KINDS, TRANSPARENT_KINDS, Kind
 from bytelint.bytecode.loops import Loop
 from bytelint.bytecode.namespace import Namespace, namespace_of
 from bytelint.bytecode.positions import ColumnMap
-from bytelint.bytecode.rawcode import RawCode
+from bytelint.bytecode.rawcode import RawCode, code_lines
 
 
 class ScopeKind(enum.Enum):
@@ -235,6 +235,10 @@ class CodeUnit:
             return module.columns.span(self.raw.position(offset))
         position = module.synthetic_positions.of(self.code).get(offset)
         return module.columns.span(position) if position is not None else None
+
+    def code_lines(self) -> set:
+        """The lines holding at least one of this unit's instructions (nested units aside)."""
+        return code_lines(self.code)
 
     def instrs_at_line(self, line: int) -> List[Instr]:
         return [i for i in self.instrs if i.line == line]
