@@ -96,6 +96,7 @@ class EmptyCollectionCall(Rule):
     """
 
     code = "BL401"
+    statement_local = True  # the call; the builtin is proven on the bytecode
     name = "empty-collection-call"
     summary = "list()/dict()/tuple() in a loop: the literal [] / {} / () is cheaper"
     versions = ">=3.9"

@@ -101,6 +101,7 @@ class ExceptionAsControlFlow(Rule):
     """
 
     code = "BL502"
+    statement_local = True  # the try and the loops around it
     name = "exception-as-control-flow"
     summary = "Missing key/index/item handled by raising and catching an exception in a loop (hint)"
     versions = ">=3.9"

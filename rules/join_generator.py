@@ -100,6 +100,7 @@ class JoinGenerator(Rule):
     """
 
     code = "BL309"
+    statement_local = True  # the call, the generator's bytecode
     name = "join-generator"
     summary = "str.join(generator) builds a list anyway: pass a list comprehension"
     versions = ">=3.9"

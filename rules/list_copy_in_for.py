@@ -109,6 +109,7 @@ class ListCopyInFor(Rule):
     """
 
     code = "BL301"
+    statement_local = True  # the loop and the bytecode
     name = "list-copy-in-for"
     summary = "`for x in list(y)` copies y although the loop cannot change it"
     versions = ">=3.9"

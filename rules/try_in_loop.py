@@ -115,6 +115,7 @@ class TryInLoop(Rule):
     """
 
     code = "BL501"
+    statement_local = True  # the try and the loops around it
     name = "try-in-loop"
     summary = "`try` entered on every iteration of a small loop (Python 3.9-3.11)"
     versions = "<3.12"
