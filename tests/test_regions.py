@@ -109,3 +109,30 @@ def test_statements_of_a_function_no_rule_reads_are_left_out(monkeypatch):
     assert "kept_too = 1" in text  # g: read whole by BL201
     assert "first = 1" in text and "second = 2" not in text  # a block keeps its first statement
     assert "total = 0" not in text and "for x in xs:" in text
+
+
+def _examples():
+    from bytelint.registry import all_rules
+
+    for rule in all_rules():
+        for number, example in enumerate((*rule.VALID, *rule.INVALID)):
+            yield pytest.param(rule.code, example, id=f"{rule.code}-{number}")
+
+
+@pytest.mark.parametrize("code, example", list(_examples()))
+def test_every_example_reads_the_same_with_statements_left_out(code, example, monkeypatch):
+    """Each rule's examples, with every region however small left to ``blank_statements``
+    and with every statement of the example's module body after a padding function: the
+    findings (messages, spans, fix edits) are those of a tree of the whole file. A rule marked
+    ``statement_local`` that read a statement it does not hold would differ here."""
+    padding = "def _padding():\n" + "".join(f"    p{i} = {i}\n" for i in range(5)) + "\n\n"
+    source = padding + example.code
+    monkeypatch.setattr(engine, "_SMALL_REGION", 0)
+    config = Config(select=(code,), target_versions=targets(example.target), preview=True)
+    cut = engine.lint_source(source.encode(), "example.py", config)
+    with monkeypatch.context() as whole:
+        whole.setattr(regions, "regions", lambda total, cuts, wanted: [(1, total)])
+        whole.setattr(regions, "blank_members", lambda *a: {})
+        whole.setattr(engine, "_blank_statements", lambda *a: None)
+        full = engine.lint_source(source.encode(), "example.py", config)
+    assert cut == full
