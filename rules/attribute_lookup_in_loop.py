@@ -113,6 +113,7 @@ class AttributeLookupInLoop(Rule):
     """
 
     code = "BL103"
+    statement_local = True  # the loop, its ancestors and the bytecode (the fix binds before it)
     name = "attribute-lookup-in-loop"
     summary = "Module or instance attribute looked up again on every loop iteration"
     versions = ">=3.9"

@@ -69,6 +69,7 @@ class BinCountOnes(Rule):
     """
 
     code = "BL204"
+    statement_local = True  # the call and the bytecode
     name = "bin-count-ones"
     summary = "bin(n).count('1') instead of int.bit_count() (Python 3.10+)"
     versions = ">=3.10"

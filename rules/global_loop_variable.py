@@ -93,6 +93,7 @@ class GlobalLoopVariable(Rule):
     """
 
     code = "BL104"
+    statement_local = True  # the loop and the bytecode
     name = "global-loop-variable"
     summary = "Loop stores a `global` name on every iteration (a dict store each time)"
     versions = ">=3.9"

@@ -92,6 +92,7 @@ class ImportInLoop(Rule):
     """
 
     code = "BL105"
+    statement_local = True  # the loops around the import and the bytecode
     name = "import-in-loop"
     summary = "`import` statement runs again on every loop iteration"
     versions = ">=3.9"

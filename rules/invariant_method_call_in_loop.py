@@ -94,6 +94,7 @@ class InvariantMethodCallInLoop(Rule):
     """
 
     code = "BL602"
+    statement_local = True  # the call, the loops around it and the bytecode
     name = "invariant-method-call-in-loop"
     summary = "String method called on a loop-invariant local on every iteration"
     versions = ">=3.9"
