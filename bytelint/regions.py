@@ -161,7 +161,7 @@ def blank_statements(
     # the scopes that rules read whole: the innermost function or class holding a shared line
     # (scopes nest or are disjoint: of those starting before a line, the last that reaches it)
     scopes: List[Tuple[int, int, Any]] = []
-    work = [module.body]
+    work = [module.body] if shared else []
     while work:
         for statement in work.pop():
             if type(statement).__name__ in _SCOPE_NODES:
