@@ -14,7 +14,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, Optional
 
 _CODES = r"[A-Za-z]+[0-9]*(?:\s*,\s*[A-Za-z]+[0-9]*)*"
 _NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>" + _CODES + r"))?(?![\w:])", re.IGNORECASE)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional, Set
 
 import libcst as cst
 
-from bytelint.bytecode import Kind, NameClass, ScopeKind
+from bytelint.bytecode import Kind, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
-from bytelint.evidence import Site, SiteIndex, dense_sites, few_iterations, function_scope, iteration_weight, loop_depth, site_in_scope, work_weight
+from bytelint.evidence import Site, SiteIndex, dense_sites, few_iterations, function_scope, loop_depth, site_in_scope, work_weight
 from bytelint.versions import describe
 from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_statement, replace_reads, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid

@@ -11,7 +11,6 @@ from bytelint.bytecode.operands import call_shape
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, site_in_scope, units_naming
 from bytelint.rule import Invalid, Report, Rule, Valid
-from bytelint.tree import children
 
 from ._loop_helpers import running_loops
 

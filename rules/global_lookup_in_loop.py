@@ -16,12 +16,11 @@ from bytelint.evidence import (
     function_scope,
     header_span,
     hot_sites,
-    iteration_weight,
     work_weight,
     loop_depth,
     site_in_scope,
 )
-from bytelint.rewrites import fresh_name, hoist_before, is_block_statement, replace_reads, scope_names
+from bytelint.rewrites import fresh_name, hoist_before, replace_reads, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, List, Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
