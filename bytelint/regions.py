@@ -98,8 +98,7 @@ def blank_members(
                     if index < len(lines):
                         bounds.append(lines[index])
                 extent = (method.first_line, min(bounds) - 1)
-                index = bisect.bisect_left(wanted, extent[0])
-                if index < len(wanted) and wanted[index] <= extent[1]:
+                if _holds(wanted, extent):
                     keep = True
                 else:
                     drop.append(extent)
@@ -146,17 +145,12 @@ def blank_statements(
             return []
         base = []
     offset = first - 1
-    keep = sorted(set(keep))
     shared = sorted(set(read_whole))
     wanted = sorted(set(keep) | set(shared))
 
     def extent(statement) -> Tuple[int, int]:
         start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
         return start + offset, (statement.end_lineno or statement.lineno) + offset
-
-    def holds(found: List[int], span: Tuple[int, int]) -> bool:
-        index = bisect.bisect_left(found, span[0])
-        return index < len(found) and found[index] <= span[1]
 
     # the scopes that rules read whole: the innermost function or class holding a shared line
     # (scopes nest or are disjoint: of those starting before a line, the last that reaches it)
@@ -182,7 +176,7 @@ def blank_statements(
 
     def block(statements) -> None:
         spans = [extent(s) for s in statements]
-        holding = [holds(wanted, span) for span in spans]
+        holding = [_holds(wanted, span) for span in spans]
         if not any(holding):
             holding[0] = True  # no block may be empty: its first statement stays
         kept = {line for span, held in zip(spans, holding) if held for line in span}
@@ -199,6 +193,12 @@ def blank_statements(
 
     block(module.body)
     return base + dropped
+
+
+def _holds(lines: List[int], span: Tuple[int, int]) -> bool:
+    """Does the sorted list *lines* hold a line of the (first, last) range *span*?"""
+    index = bisect.bisect_left(lines, span[0])
+    return index < len(lines) and lines[index] <= span[1]
 
 
 def _blocks(statement: Any) -> List[list]:

@@ -16,9 +16,8 @@ from bytelint.rewrites import chain_of, fresh_name, hoist_before, is_block_state
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.tree import children
 
-_ROOTS = (Kind.GLOBAL_LOAD, Kind.FAST_LOAD)
+_ROOTS = frozenset({Kind.GLOBAL_LOAD, Kind.FAST_LOAD})  # where a chain of attribute loads starts
 _ATTRS = (Kind.ATTR_LOAD, Kind.METHOD_LOAD)
-_CHAIN_STARTS = frozenset({Kind.GLOBAL_LOAD, Kind.FAST_LOAD})
 _INSTANCE_NAMES = ("self", "cls")
 # How much iteration work (evidence.iteration_weight) one saved attribute lookup is worth
 # reporting against, by interpreter generation. The benchmarks: on 3.9/3.10 hoisting
@@ -189,7 +188,7 @@ class AttributeLookupInLoop(Rule):
                 continue
             instance = _instance_name(unit)
             instrs = unit.instrs
-            for start in unit.instrs_of(_CHAIN_STARTS):
+            for start in unit.instrs_of(_ROOTS):
                 if start.kind is Kind.GLOBAL_LOAD:
                     if start.name not in modules:
                         continue

@@ -58,6 +58,11 @@ def _may_have_cycle(raw: RawCode, entries) -> bool:
         for k, op in enumerate(ops):
             if op in _MAYBE_BACKWARD and raw.target(k) <= offsets[k]:
                 return True
+    return _backward_handler(entries)
+
+
+def _backward_handler(entries) -> bool:
+    """Does an exception-table entry send control to an offset before its range's end?"""
     return any(target < end for _start, end, target, _d, _l in entries)
 
 
@@ -69,9 +74,7 @@ def may_loop(code) -> bool:
     no instruction that can jump backwards and no exception edge to an earlier offset."""
     if uses_any(code, _BACKWARD_OPS):
         return True
-    if iset.HAS_EXCEPTION_TABLE:
-        return any(target < end for _start, end, target, _d, _l in exception_entries(code))
-    return False
+    return iset.HAS_EXCEPTION_TABLE and _backward_handler(exception_entries(code))
 
 
 def natural_loops(raw: RawCode) -> List[LoopRegion]:

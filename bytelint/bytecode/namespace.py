@@ -14,7 +14,7 @@ from bytelint.bytecode.facts import builtin_names
 from bytelint.bytecode import instruction_set as iset
 from bytelint.bytecode.instructions import normalise
 from bytelint.bytecode.kinds import Kind
-from bytelint.bytecode.rawcode import uses_any
+from bytelint.bytecode.rawcode import GLOBAL_STORES, uses_any
 
 if TYPE_CHECKING:  # pragma: no cover
     from bytelint.bytecode.instructions import Instr
@@ -79,9 +79,6 @@ def _const_before(instrs: "List[Instr]", j: int, default):
     return default, j
 
 
-_GLOBAL_STORES = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
-
-
 def _kinds_of(wanted) -> FrozenSet[int]:
     return frozenset(op for op, entry in enumerate(iset.OPCODES) if entry is not None and entry[1] in wanted)
 
@@ -109,7 +106,7 @@ def _windows(ops: List[int]) -> List[Tuple[int, int]]:
             end = k + 1
             while end < n and _KIND_OF[ops[end]] in _WINDOW_KINDS:
                 end += 1
-            ranges.append((max(0, k - _BEFORE), end + 1))
+            ranges.append((max(0, k - _BEFORE), min(end + 1, n)))
         else:
             ranges.append((k, k + 1))
     merged: List[Tuple[int, int]] = []
@@ -128,7 +125,7 @@ def namespace_of(module: "ModuleBytecode") -> Namespace:
     from_imports: Dict[str, str] = {}
     star = False
     for lo, hi in _windows(unit.raw.ops):
-        instrs = normalise(unit, lo, min(hi, len(unit.raw.ops)), lines=False)
+        instrs = normalise(unit, lo, hi, lines=False)
         for ins in instrs:
             kind = ins.kind
             if kind is Kind.NAME_STORE or kind is Kind.GLOBAL_STORE or (
@@ -141,7 +138,7 @@ def namespace_of(module: "ModuleBytecode") -> Namespace:
                 _record_import(instrs, ins, imported, from_imports)
     rebound = {name for name, count in counts.items() if count > 1}
     for unit in module.units[1:]:
-        if not uses_any(unit.code, _GLOBAL_STORES):
+        if not uses_any(unit.code, GLOBAL_STORES):
             continue
         globally = unit.raw.names_stored_globally()
         if globally:

@@ -19,7 +19,8 @@ _EXT = iset.EXTENDED_ARG
 _HAS_ARG = iset.HAS_ARG
 _jump_target = iset.jump_target
 _CodeType = type(compile("", "", "exec"))
-_GLOBAL_STORES = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
+#: the opcodes that store or delete a declared global
+GLOBAL_STORES = (iset.STORE_GLOBAL, iset.DELETE_GLOBAL)
 
 #: (start, end exclusive, handler target, stack depth, push lasti)
 ExceptionEntry = Tuple[int, int, int, int, bool]
@@ -114,7 +115,7 @@ class RawCode:
 
     def names_stored_globally(self) -> List[str]:
         """Names stored or deleted with STORE_GLOBAL / DELETE_GLOBAL."""
-        wanted = _GLOBAL_STORES
+        wanted = GLOBAL_STORES
         names = self.code.co_names
         return [names[a] for op, a in zip(self.ops, self.args) if op in wanted]
 

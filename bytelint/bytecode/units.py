@@ -32,8 +32,8 @@ _KIND_BY_NAME = {
     "<dictcomp>": ScopeKind.COMPREHENSION,
     "<genexpr>": ScopeKind.GENEXPR,
 }
-#: units whose body runs as part of the expression that creates them (they inherit loop depth)
 _index_of = attrgetter("index")
+#: units whose body runs as part of the expression that creates them (they inherit loop depth)
 _INLINE_KINDS = frozenset({ScopeKind.LAMBDA, ScopeKind.COMPREHENSION, ScopeKind.GENEXPR})
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 _ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
