@@ -15,6 +15,7 @@ import pytest
 
 from bytelint.config import Config
 from bytelint.runner import lint_paths
+from bytelint.source import split_lines
 from bytelint.versions import targets_from_minimum
 
 BYTELINT = str(Path(sys.executable).with_name("bytelint"))
@@ -102,8 +103,10 @@ SLOW_TEXT = SLOW.decode()
         (SLOW.replace(b"\n", b"\r"), 2),
         (b"total = 0\r\nfor i in range(10**6):\r    total += i\n", 2),
         (b"total = 0\nfor i in range(10**6):\n\ttotal += i\n", 2),
+        (b"\x0c\ntotal = 0  # \x0b\x1c\nfor i in range(10**6):\n    total += i\n", 3),
+        ("total = '\u2028\x85'\nfor i in range(10**6):\n    total += 'x'\n".encode(), 2),
     ],
-    ids=["latin1-cookie", "bom", "crlf", "cr", "mixed-endings", "tabs"],
+    ids=["latin1-cookie", "bom", "crlf", "cr", "mixed-endings", "tabs", "form-feed", "unicode-separators"],
 )
 def test_unusual_encodings_and_endings_are_linted(tmp_path, data, line):
     proc = lint_hostile(tmp_path, data)
@@ -270,3 +273,22 @@ def test_file_timeout_from_pyproject_and_when_fixing(tmp_path):
     assert "Traceback" not in proc.stderr
     assert_error(proc, "slow.py", "took longer than 1 s")
     assert (tmp_path / "slow.py").read_bytes() == original  # a skipped file is never written
+
+
+@pytest.mark.parametrize(
+    "text, lines",
+    [
+        ("a\fb\nc", ["a\fb\n", "c"]),
+        ("a\x0bb\r\nc", ["a\x0bb\r\n", "c"]),
+        ("a\x1c\x1d\x1eb\n", ["a\x1c\x1d\x1eb\n"]),
+        ("é\x85b\n", ["é\x85b\n"]),
+        ("a\u2028b\u2029c\r", ["a\u2028b\u2029c\r"]),
+        ("a\r\nb\rc\n", ["a\r\n", "b\r", "c\n"]),
+        ("", []),
+        ("x", ["x"]),
+        ("a\n\n", ["a\n", "\n"]),
+    ],
+)
+def test_only_newline_characters_end_a_line(text, lines):
+    """Python source breaks lines at \\n, \\r\\n and \\r only, whatever str.splitlines does."""
+    assert split_lines(text) == lines
