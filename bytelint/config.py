@@ -7,6 +7,7 @@ one line and exit status 2.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -291,15 +292,20 @@ def ignored_for_path(config: Config, path: str) -> Tuple[str, ...]:
     anchored at the configuration's directory; a pattern without a slash matches any depth)."""
     if not config.per_file_ignores:
         return ()
-    import pathspec
-
     absolute = os.path.abspath(path)
     rel = os.path.relpath(absolute, config.root).replace(os.sep, "/")
     ignored: list = []
     for pattern, codes in config.per_file_ignores:
-        if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(rel):
+        if _ignore_spec(pattern).match_file(rel):
             ignored.extend(codes)
     return tuple(ignored)
+
+
+@functools.lru_cache(maxsize=256)
+def _ignore_spec(pattern: str) -> Any:
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def with_cli(config: Config, **overrides: Any) -> Config:

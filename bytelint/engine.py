@@ -174,12 +174,25 @@ class _Walker:
 
 
 def select_rules(config: Config, rules: Optional[Sequence[Rule]] = None) -> List[Rule]:
-    """The rules this configuration runs that apply to at least one target version."""
-    rules = list(rules) if rules is not None else all_rules()
-    codes = [r.code for r in rules]
-    preview = [r.code for r in rules if r.preview]
+    """The rules this configuration runs that apply to at least one target version (worked
+    out once per configuration: a run asks for every file)."""
+    if rules is None:
+        known = _SELECTED.get(id(config))
+        if known is not None and known[0] is config:
+            return known[1]
+    chosen = list(rules) if rules is not None else all_rules()
+    codes = [r.code for r in chosen]
+    preview = [r.code for r in chosen if r.preview]
     enabled = enabled_codes(config, codes, preview)
-    return [r for r in rules if r.code in enabled and r.applicable(config.target_versions)]
+    chosen = [r for r in chosen if r.code in enabled and r.applicable(config.target_versions)]
+    if rules is None:
+        if len(_SELECTED) > 16:
+            _SELECTED.clear()
+        _SELECTED[id(config)] = (config, chosen)  # the config is kept: its id stays its own
+    return chosen
+
+
+_SELECTED: Dict[int, Tuple[Config, List[Rule]]] = {}
 
 
 def lint_source(

@@ -20,7 +20,7 @@ from bytelint.evidence import (
     work_weight,
 )
 from bytelint.fixfacts import comprehensions_inlined, function_scope_of, in_place_of, keeps_comments, owner_unit, statement_of
-from bytelint.rewrites import fresh_name, names_in
+from bytelint.rewrites import fresh_name, names_in, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _DISPLAYS = (cst.List, cst.Tuple, cst.Set)
@@ -264,7 +264,7 @@ def _fix(node, loop, use: str, ctx: NodeContext, site: Site) -> Optional[FixSpec
         if not comprehensions_inlined() and items & set(unit.code.co_varnames + unit.code.co_cellvars):
             return None  # they would stop being closure cells: code outside the edit would change
     namespace = ctx.file.bytecode.namespace
-    taken = names_in(scope) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
+    taken = scope_names(unit) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
     name = "known" if use == "membership" else "items"
     # a module global: private, so that `from module import *` does not export it
     name = fresh_name(f"_{name}" if isinstance(scope, cst.Module) else name, taken)
@@ -272,14 +272,15 @@ def _fix(node, loop, use: str, ctx: NodeContext, site: Site) -> Optional[FixSpec
         body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=node)],
         leading_lines=anchor.leading_lines,
     )
-    moved = anchor.deep_replace(node, in_place_of(ctx, node, cst.Name(name)))
-    if not keeps_comments(anchor, cst.Module(body=[binding, moved])):
-        return None
-    return FixSpec(
-        {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])},
-        safe=False,
-        description=f"bind {name} before the loop",
-    )
+    replacement = in_place_of(ctx, node, cst.Name(name))
+
+    def build():  # only when the fix's text is needed: the new loop costs a copy of it
+        moved = anchor.deep_replace(node, replacement)
+        if not keeps_comments(anchor, cst.Module(body=[binding, moved])):
+            return None
+        return {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])}
+
+    return FixSpec({}, safe=False, description=f"bind {name} before the loop", build=build)
 
 
 def _use(node: cst.CSTNode, ctx: NodeContext) -> Optional[str]:

@@ -9,8 +9,8 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import Site, SiteIndex, site_in_scope
-from bytelint.fixfacts import function_scope_of, importable, keeps_comments, statement_of, with_import
-from bytelint.rewrites import fresh_name, names_in
+from bytelint.fixfacts import function_scope_of, importable, keeps_comments, owner_unit, statement_of, with_import
+from bytelint.rewrites import fresh_name, scope_names
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 from ._loop_helpers import cold_branch, running_loops
@@ -218,7 +218,7 @@ class RegexCompileInLoop(Rule):
             f"`{function}()` with a constant pattern in a loop looks the compiled pattern up in the `re` "
             f"module's cache on every call; {advice}",
             evidence=(f"{sites[0].instr.name} of the re module with a constant pattern inside the compiled loop body",),
-            fix=_fix(node, function, ctx),
+            fix=_fix(node, function, ctx, sites[0]),
         )
 
 
@@ -259,9 +259,10 @@ def _constant_flags(expr, module: Optional[str]) -> bool:
     return False
 
 
-def _fix(node: cst.Call, function: str, ctx: NodeContext) -> Optional[FixSpec]:
+def _fix(node: cst.Call, function: str, ctx: NodeContext, site: Site) -> Optional[FixSpec]:
     """`re.f(PATTERN, args..., flags=F)` in a loop -> `pattern = re.compile(PATTERN, F)` before
-    the loop and `pattern.f(args...)` in it; unsafe (see the docs)."""
+    the loop and `pattern.f(args...)` in it; unsafe (see the docs). The new loop is built only
+    when the fix's text is needed."""
     root, _, name = function.rpartition(".")
     module = root or None
     if module is None:  # `from re import sub as substitute`: the function it names
@@ -301,10 +302,12 @@ def _fix(node: cst.Call, function: str, ctx: NodeContext) -> Optional[FixSpec]:
         if found is None:
             return None
         compile_call, imports = found
+        if imports is not None and not (isinstance(scope, cst.FunctionDef) and isinstance(scope.body, cst.IndentedBlock)):
+            return None  # `with_import` adds a module-level import only before another statement
     else:
         compile_call, imports = f"{module}.compile", None
     namespace = ctx.file.bytecode.namespace
-    taken = names_in(scope) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
+    taken = scope_names(owner_unit(site.unit)) | set(namespace.bound) | set(namespace.imported_modules) | set(namespace.from_imports)
     local = "pattern" if name == "compile" else f"{name}_pattern"
     # a module global: private, so that `from module import *` does not export it
     local = fresh_name(f"_{local}" if isinstance(scope, cst.Module) else local, taken)
@@ -322,10 +325,10 @@ def _fix(node: cst.Call, function: str, ctx: NodeContext) -> Optional[FixSpec]:
         new_call = node.with_changes(func=cst.Attribute(value=cst.Name(local), attr=cst.Name(name)), args=kept)
     if not keeps_comments(node, new_call):
         return None
-    moved = anchor.deep_replace(node, new_call)
-    replacements = {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])}
-    if imports is not None:
-        replacements = with_import(scope, anchor, replacements, imports)
-        if not replacements:
-            return None
-    return FixSpec(replacements, safe=False, description=f"compile the pattern once, as {local}, before the loop")
+
+    def build():
+        moved = anchor.deep_replace(node, new_call)
+        replacements = {anchor: cst.FlattenSentinel([binding, moved.with_changes(leading_lines=())])}
+        return with_import(scope, anchor, replacements, imports) if imports is not None else replacements
+
+    return FixSpec({}, safe=False, description=f"compile the pattern once, as {local}, before the loop", build=build)
