@@ -223,7 +223,7 @@ def iteration_weight(loop: Optional[Loop]) -> int:
         if instr.kind is Kind.NOISE:
             continue
         weight += 4 if instr.kind is Kind.CALL else 1
-    return weight
+    return weight + _waiting(loop)
 
 
 def work_weight(loop: Optional[Loop]) -> int:
@@ -238,7 +238,39 @@ def work_weight(loop: Optional[Loop]) -> int:
         if instr.kind is Kind.NOISE:
             continue
         weight += _call_weight(instr) if instr.kind is Kind.CALL else 1
-    return weight
+    return weight + _waiting(loop)
+
+
+# Calls that wait (`time.sleep(0.1)`, `input()`, `event.wait()`, `await asyncio.sleep(1)`): an
+# iteration that makes one lasts far longer than any lookup or call a rule could save in it.
+_WAITS = frozenset({"sleep", "input", "wait"})
+WAITING_WEIGHT = 10**6
+
+
+def _waiting(loop: Loop) -> int:
+    """``WAITING_WEIGHT`` if one ordinary iteration of *loop* calls a function that waits."""
+    if _WAITS.isdisjoint(loop.unit.code.co_names):
+        return 0
+    return WAITING_WEIGHT if waits(loop) else 0
+
+
+def waits(loop: Loop) -> bool:
+    """Does one ordinary iteration of *loop* call ``sleep``, ``input`` or ``wait`` (as a
+    name, or as a method or module attribute)?"""
+    from .bytecode.operands import call_shape
+
+    if _WAITS.isdisjoint(loop.unit.code.co_names):
+        return False
+    for instr in loop.hot_instrs():
+        if instr.kind is Kind.CALL:
+            shape = call_shape(instr)
+            callee = shape.callee if shape is not None else None
+            if callee is not None and callee.name in _WAITS and callee.kind in _CALLEE_KINDS:
+                return True
+    return False
+
+
+_CALLEE_KINDS = frozenset({Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.ATTR_LOAD, Kind.METHOD_LOAD})
 
 
 # --- Helpers shared by the loop, iteration and container rules (BL3xx, BL4xx) ----------------

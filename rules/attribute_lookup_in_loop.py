@@ -48,8 +48,8 @@ class AttributeLookupInLoop(Rule):
 
     So bytelint weighs the lookups saved per iteration against the size of the iteration
     (its compiled instructions, plus each call weighted by what it calls: a builtin as 4, a
-    method or unknown callable as 12, a module-level Python function as 20): on 3.9/3.10 one
-    lookup is worth
+    method or unknown callable as 12, a module-level Python function as 20; a call of
+    `sleep()`, `input()` or `wait()` outweighs any saving): on 3.9/3.10 one lookup is worth
     reporting in an iteration of up to 40 units; on 3.11+, where the specialising interpreter
     makes a lookup cheap, one lookup per 8 units. A single `self.x` read in an ordinary loop
     is therefore reported for 3.9/3.10 targets only, and a two-level chain or a repeated read
@@ -120,6 +120,7 @@ class AttributeLookupInLoop(Rule):
     fixable = "unsafe"
 
     VALID = (
+        Valid("import time\n\nclass W:\n    def watch(self, items):\n        for item in items:\n            self.log.write(item)\n            time.sleep(self.interval)\n"),
         Valid("import math\n\ndef f(xs):\n    sqrt = math.sqrt\n    return [sqrt(x) for x in xs]\n"),
         Valid("def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n"),
 

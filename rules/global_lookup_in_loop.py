@@ -55,6 +55,8 @@ class GlobalLookupInLoop(Rule):
     weighted by what it calls (a builtin as 4 instructions, a method or unknown callable as 12,
     a module-level Python function or class as 20), and reports a loop only when it does at
     least one lookup per 40 units of that work: in bigger iterations binding gains under 5%.
+    An iteration that calls `sleep()`, `input()` or `wait()` (a polling or interactive loop)
+    is never that small.
 
     ## Example
     ```python
@@ -104,6 +106,7 @@ class GlobalLookupInLoop(Rule):
     fixable = "unsafe"
 
     VALID = (
+        Valid("from time import sleep\n\ndef poll(jobs):\n    for job in jobs:\n        print(len(job))\n        sleep(0.1)\n", target="py39"),
         Valid("import os\n\ndef f(xs, out):\n    for x in xs:\n        out.append(os.path.join(x, 'a'))\n", target="py39"),
         Valid("def f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n", target="py311"),
         Valid("def f(items):\n    _len = len\n    total = 0\n    for item in items:\n        total += _len(item)\n    return total\n", target="py39"),

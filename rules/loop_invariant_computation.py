@@ -154,6 +154,12 @@ class LoopInvariantComputation(Rule):
         ),
         Invalid("def f(rows, allowed):\n    for r in rows:\n        for x in sorted(allowed):\n            print(r, x)\n", count=1, message="every iteration"),
         Invalid("def f(xs, a, b):\n    return [x for x in xs if x < max(abs(a), abs(b))]\n", count=1, message="`max(abs(a), abs(b))`"),
+        Invalid(
+            "def f(a, b):\n    i = 0\n    while i < min(len(a), len(b)) and a[i] == b[i]:\n        i += 1\n    return i\n",
+            count=1,
+            message="a lookup and a call",
+        ),
+        Invalid("def f(xs, limits):\n    return [x for x in xs if x < max(limits)]\n", count=1, message="a pass over the whole collection"),
     )
 
     def evidence(self, file: FileContext) -> SiteIndex:
@@ -226,7 +232,7 @@ class LoopInvariantComputation(Rule):
             return
         if arguments and _aliased(function_scope(ctx)[0], loop, arguments):
             return
-        linear = name in _LINEAR or name.rsplit(".", 1)[-1] in _MATH_LINEAR
+        linear = _linear(node, name)
         if not linear:
             weight = max(iteration_weight(s.loop) for s in sites)
             if weight > _WEIGHT_PER_CALL:
@@ -301,6 +307,14 @@ def _may_be_invariant(unit, value, names, pure, depth: int = 0) -> bool:
 
 # values `_invariant` never accepts: comparisons, displays, f-strings, functions, ...
 _NEVER_INVARIANT = frozenset({Kind.COMPARE, Kind.CONTAINS, Kind.IS, Kind.BUILD, Kind.FORMAT, Kind.MAKE_FUNCTION, Kind.FOR_ITER})
+
+
+def _linear(node: cst.Call, name: str) -> bool:
+    """Does the call pass over a whole collection? `min(xs)` does, `min(a, b)` does not."""
+    if name in ("min", "max"):
+        positional = [arg for arg in node.args if arg.keyword is None]
+        return len(positional) == 1 or any(arg.star == "*" for arg in positional)
+    return name in _LINEAR or name.rsplit(".", 1)[-1] in _MATH_LINEAR
 
 
 def _callee(node: cst.Call) -> Optional[str]:

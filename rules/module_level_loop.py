@@ -9,7 +9,7 @@ import libcst as cst
 
 from bytelint.bytecode import Kind, ScopeKind
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import header_span, plural
+from bytelint.evidence import header_span, plural, waits
 from bytelint.rewrites import is_block_statement
 from bytelint.rule import Invalid, Report, Rule, Valid
 from bytelint.tree import children
@@ -85,7 +85,8 @@ class ModuleLevelLoop(Rule):
     thousands of iterations (`html/entities.py`: 2,231), and 3 run over a handful of items
     computed at run time (`multiprocessing/managers.py`: 3 view types), whose count the
     bytecode cannot show: 28 of 31 true positives (90%). Two `"a b c".split()` loops found
-    earlier are no longer reported.
+    earlier are no longer reported, nor are loops whose every pass calls `sleep()`, `input()`
+    or `wait()` (demos and prompts in `__main__` blocks: the wait dwarfs the lookups).
 
     ## References
     - [Python docs: Naming and binding](https://docs.python.org/3/reference/executionmodel.html#naming-and-binding)
@@ -101,6 +102,8 @@ class ModuleLevelLoop(Rule):
     fixable = "unsafe"
 
     VALID = (
+        Valid("import time\nfor n in range(10**6):\n    print(n)\n    time.sleep(0.05)\n"),
+        Valid("names = []\nwhile True:\n    name = input('name? ')\n    if not name:\n        break\n    names.append(name)\n"),
         Valid("def main():\n    total = 0\n    for i in range(10**6):\n        total += i\n    return total\n"),
         Valid("for name in ('a', 'b', 'c'):\n    print(name)\n"),
         Valid("for i in range(10):\n    print(i)\n"),
@@ -156,6 +159,8 @@ class ModuleLevelLoop(Rule):
                 bound = _iteration_bound(unit, loop, sizes)
                 if bound is not None and bound <= _SMALL_LOOP:
                     continue
+                if waits(loop):
+                    continue  # `time.sleep()`, `input()`: the lookups are nothing next to the wait
                 loops.append((unit, loop, accesses))
         return _Loops(loops)
 
