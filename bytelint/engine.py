@@ -326,9 +326,19 @@ def _blank_statements(spans, blanks, dispatch, lines) -> None:
     also checks the methods ``regions.blank_members`` leaves out)."""
     local: set = set()
     shared: set = set()
+    seen: set = set()
     for entries in dispatch.values():
-        for rule, _evidence, wanted in entries:
-            (local if rule.statement_local else shared).update(wanted or ())
+        for rule, evidence, wanted in entries:
+            if id(rule) in seen:
+                continue
+            seen.add(id(rule))
+            if rule.statement_local:
+                local.update(wanted or ())
+                context = getattr(evidence, "context_lines", None)
+                if context is not None:
+                    local.update(context())
+            else:
+                shared.update(wanted or ())
     if not local:
         return  # the scopes holding evidence are read whole: what is left to gain is small
     for first, last in spans:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -67,11 +67,13 @@ def hot_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Ite
 
 
 class SiteIndex:
-    """Sites by source line, for lookups from libcst nodes."""
+    """Sites by source line, for lookups from libcst nodes. ``context``: for a statement-local
+    rule, the lines of the other statements its check reads (see ``context_lines``)."""
 
-    def __init__(self, sites: Iterable[Site]) -> None:
+    def __init__(self, sites: Iterable[Site], context: Optional[Callable[[List[Site]], Iterable[int]]] = None) -> None:
         self._by_line: Dict[int, List[Site]] = defaultdict(list)
         self._count = 0
+        self._context = context
         for site in sites:
             if site.instr.line is not None:
                 self._by_line[site.instr.line].append(site)
@@ -96,6 +98,14 @@ class SiteIndex:
 
     def lines(self) -> Iterable[int]:
         return self._by_line.keys()
+
+    def context_lines(self) -> Iterable[int]:
+        """Lines outside the sites' own statements that the check reads (an initial value
+        assigned before the loop, say): the engine keeps their statements in the tree of a
+        statement-local rule (``Rule.statement_local``)."""
+        if self._context is None:
+            return ()
+        return self._context([site for sites in self._by_line.values() for site in sites])
 
 
 def scope_matches(unit: CodeUnit, scope: cst.CSTNode, scope_span: Span) -> bool:

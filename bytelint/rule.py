@@ -113,11 +113,12 @@ class Rule:
     # (module-level bindings, say) sets this. The evidence should offer ``lines()``: the source
     # lines it points at.
     needs_module: ClassVar[bool] = False
-    # The check (and its fix) reads only the node it is given, that node's ancestors and the
-    # bytecode: no other statement of any block. The statements of a region that hold no
-    # evidence line are left out of its tree, except in the scopes (function, class, module)
-    # where a rule without this flag has evidence, since such a rule may read any statement
-    # of its scope (regions.blank_statements).
+    # The check (and its fix) reads only the node it is given, that node's ancestors, the
+    # bytecode and the statements holding its evidence's ``context_lines()`` (if it has that
+    # method: an initial value assigned before the loop, say): no other statement of any
+    # block. The statements of a region that hold none of these lines are left out of its
+    # tree, except in the scopes (function, class, module) where a rule without this flag has
+    # evidence, since such a rule may read any statement of its scope (regions.blank_statements).
     statement_local: ClassVar[bool] = False
     # Names (globals, builtins or attributes) the pattern cannot do without: when no code
     # object of a module refers to any of them, the engine skips the rule's bytecode half.

@@ -6,10 +6,11 @@ from typing import Iterable, Optional, Tuple
 
 import libcst as cst
 
-from bytelint.bytecode import VERSION_FACTS, Kind
+from bytelint.bytecode import VERSION_FACTS, Kind, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer, unpacks
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, function_scope, hot_sites
+from bytelint.evidence import SiteIndex, function_scope, hot_sites, owner_unit
+from bytelint.rewrites import scope_names
 from bytelint.rule import Invalid, Report, Rule, Valid
 from bytelint.tree import children
 from bytelint.versions import describe
@@ -98,6 +99,9 @@ class QuadraticConcatInLoop(Rule):
     """
 
     code = "BL201"
+    # the statement, its loops and the bytecode; the initial value before the loop is in a
+    # statement that stores to the same name (``_initial_values``)
+    statement_local = True
     name = "quadratic-concat-in-loop"
     summary = "str/bytes/tuple/list built by copying on every loop iteration"
     versions = ">=3.9"
@@ -200,7 +204,7 @@ class QuadraticConcatInLoop(Rule):
                 return True
             return bool(local_types(unit).get(store.name, set()) & {"bytes", "tuple"})
 
-        return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_candidate))
+        return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_candidate), _initial_values)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _concat_shape(node)
@@ -246,7 +250,7 @@ class QuadraticConcatInLoop(Rule):
                 else f"{what} built by concatenation to an {where} in a loop copies the whole {what} "
                 f"on every iteration (quadratic; {reason}); {advice}",
                 evidence=(f"{site.instr.opname} -> {store.opname} {store.name or ''}".strip(),),
-                fix=_join_fix(ctx, target, kind) if appends and not chained and kind in ("str", "bytes") else None,
+                fix=_join_fix(ctx, target, kind, store) if appends and not chained and kind in ("str", "bytes") else None,
             )
             return
 
@@ -331,6 +335,23 @@ def _may_be_sequence(unit, instr, store) -> bool:
             if value is None or (value is not instr and _typed(value)):
                 return True
     return False
+
+
+def _initial_values(sites) -> set:
+    """Lines of the other stores to each concatenation's target in its scope: the statements
+    `check` reads the target's initial value from (``_initial_value``)."""
+    lines = set()
+    for site in sites:
+        store = _store_of(site.unit, site.instr)
+        if store is None or store.kind is Kind.SUBSCR_STORE:
+            continue
+        for instr in site.unit.instrs_of(_NAMED_STORES):
+            if instr.name == store.name and instr.line is not None:
+                lines.add(instr.line)
+    return lines
+
+
+_NAMED_STORES = (Kind.FAST_STORE, Kind.DEREF_STORE, Kind.NAME_STORE, Kind.GLOBAL_STORE, Kind.ATTR_STORE)
 
 
 def _concat_shape(node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[cst.BaseExpression], bool, bool]]:
@@ -682,26 +703,28 @@ def _calls_anything(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.Call) or any(_calls_anything(child) for child in children(node))
 
 
-def _shared(scope: cst.CSTNode, name: str) -> bool:
-    """Is ``name`` declared global/nonlocal in the function, or used by a function, lambda or
-    class nested in it (a closure cell)?"""
-    from bytelint.rewrites import names_in
-
-    def visit(node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
+def _shared(store) -> bool:
+    """Is the name ``store`` stores to declared global or nonlocal in its function, or used by
+    a function, lambda or class nested in it (read from the bytecode)?"""
+    unit = owner_unit(store.unit)
+    name = store.name
+    if store.kind is Kind.GLOBAL_STORE or name in unit.code.co_freevars:
+        return True
+    work = list(unit.children)
+    while work:
+        child = work.pop()
+        if child.kind in (ScopeKind.COMPREHENSION, ScopeKind.GENEXPR):
+            work.extend(child.children)  # the function's own code, compiled apart on some versions
+        elif name in scope_names(child):
             return True
-        if node is not scope and isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            return name in names_in(node)
-        return any(visit(child) for child in children(node))
-
-    return visit(scope)
+    return False
 
 
-def _join_fix(ctx: NodeContext, target, kind: str):
+def _join_fix(ctx: NodeContext, target, kind: str, store):
     """``parts = []`` before the innermost loop, ``parts.append(piece)`` for each
     concatenation to the target inside it, ``target += "".join(parts)`` after it. Unsafe: if
     the loop raises, the target no longer holds the pieces added before the exception."""
-    from bytelint.rewrites import fresh_name, names_in
+    from bytelint.rewrites import fresh_name
     from bytelint.rule import FixSpec
 
     if not ctx.loops:
@@ -721,10 +744,10 @@ def _join_fix(ctx: NodeContext, target, kind: str):
     scope, scope_kind = function_scope(ctx)
     # Code the loop calls may add to a target other code can see (a global, an attribute, a
     # variable a nested function shares): joining once after the loop would reorder pieces.
-    private = isinstance(target, cst.Name) and scope_kind == "function" and not _shared(scope, target.value)
+    private = isinstance(target, cst.Name) and scope_kind == "function" and not _shared(store)
     if not private and _calls_anything(loop):
         return None
-    parts = fresh_name("parts", names_in(scope))
+    parts = fresh_name("parts", scope_names(owner_unit(store.unit)))
     replacements = {}
 
     class _Swap(cst.CSTTransformer):

@@ -7,6 +7,7 @@ import pytest
 
 from bytelint import engine, regions, tree
 from bytelint.config import Config
+from bytelint.evidence import SiteIndex
 
 from helpers import targets
 
@@ -58,15 +59,25 @@ def test_statements_no_rule_reads_are_left_out(monkeypatch):
 
 @pytest.mark.parametrize("statement_local", [False, True])
 def test_a_rule_reading_the_scope_keeps_the_region_whole(statement_local, monkeypatch):
-    # BL201 reads the value a name is given before the loop (`out = b''`): with its evidence
-    # in the region, nothing is left out; a rule that says it reads only its statement would
-    # lose the finding, which is why the flag is per rule.
+    # BL201 reads the value a name is given before the loop (`out = b''`). Read as a rule of
+    # its scope, nothing of the region is left out; as a statement-local rule, its evidence
+    # names the statements that store to the name (context lines): the table goes, the
+    # initial value stays, and the finding is the same.
     source = "out = b''\n" + TABLE + "for x in PARTS:\n    out = out + x\n"
     rule = next(r for r in engine.select_rules(Config(select=("BL201",)), None) if r.code == "BL201")
     monkeypatch.setattr(type(rule), "statement_local", statement_local)
     found, parsed = _lint(source, ("BL101", "BL201"), monkeypatch)
     assert ("'n7': 7" in parsed[0]) is not statement_local
-    assert ("BL201" in [f.code for f in found]) is not statement_local
+    assert "out = b''" in parsed[0]
+    assert "BL201" in [f.code for f in found]
+
+
+def test_without_its_context_lines_a_statement_local_rule_loses_findings(monkeypatch):
+    source = "out = b''\n" + TABLE + "for x in PARTS:\n    out = out + x\n"
+    monkeypatch.setattr(SiteIndex, "context_lines", lambda self: ())
+    found, parsed = _lint(source, ("BL101", "BL201"), monkeypatch)
+    assert "out = b''" not in parsed[0]
+    assert "BL201" not in [f.code for f in found]  # the type came from the initial value
 
 
 def test_blank_statements_keeps_statements_holding_a_line():
@@ -98,15 +109,21 @@ FUNCTION = (
 )
 
 
-def test_statements_of_a_function_no_rule_reads_are_left_out(monkeypatch):
-    # BL102 (statement-local) wants the loop in the `else`; BL201 reads its scope, g, whole.
+@pytest.mark.parametrize("scope_reader", ["BL201", None])
+def test_statements_of_a_function_no_rule_reads_are_left_out(scope_reader, monkeypatch):
+    # BL102 wants the loop in the `else`; BL201 the concatenation in g and the statement
+    # giving `out` its first value. Made to read its scope, BL201 keeps g whole.
+    if scope_reader:
+        rule = next(r for r in engine.select_rules(Config(select=(scope_reader,)), None) if r.code == scope_reader)
+        monkeypatch.setattr(type(rule), "statement_local", False)
     found, parsed = _lint(FUNCTION, ("BL102", "BL201"), monkeypatch)
     whole, _ = _lint(FUNCTION, ("BL102", "BL201"), monkeypatch, whole=True)
     assert sorted(f.code for f in found) == ["BL102", "BL201"]
     assert found == whole  # same messages, spans and fix edits
     text = parsed[0]
     assert "v7 = " not in text and "return g" not in text  # f's other statements
-    assert "kept_too = 1" in text  # g: read whole by BL201
+    assert ("kept_too = 1" in text) is bool(scope_reader)
+    assert "out = b''" in text
     assert "first = 1" in text and "second = 2" not in text  # a block keeps its first statement
     assert "total = 0" not in text and "for x in xs:" in text
 
