@@ -9,7 +9,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, rebound_by_closure, site_in_scope
+from bytelint.evidence import Site, SiteIndex, function_scope, iteration_weight, owner_unit, rebound_by_closure, site_in_scope
 from bytelint.rule import Invalid, Report, Rule, Valid
 from bytelint.tree import children
 
@@ -122,6 +122,9 @@ class LoopInvariantComputation(Rule):
     """
 
     code = "BL601"
+    # the call, its loops and the bytecode; the statements of the function that name the
+    # call's variables (where `_aliased` looks for aliases) are its context lines
+    statement_local = True
     name = "loop-invariant-computation"
     summary = "Pure builtin or math call with loop-invariant arguments recomputed on every iteration"
     versions = ">=3.9"
@@ -202,7 +205,7 @@ class LoopInvariantComputation(Rule):
                 if _not_invariant(unit, callee, loop, pure):
                     continue
                 sites.append(Site(unit, instr, loop, name))
-        return SiteIndex(sites)
+        return SiteIndex(sites, _references)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         name = _callee(node)
@@ -385,6 +388,27 @@ def _locals(site: Site, names: Set[str]) -> bool:
             if instr.kind in (Kind.FAST_LOAD, Kind.DEREF_LOAD):
                 seen.add(instr.name)
     return seen == names
+
+
+def _references(sites) -> set:
+    """Lines of the function (nested code included) that name a variable the call's line
+    reads: the statements ``_aliased`` looks at for another reference to an argument."""
+    lines: set = set()
+    lines_of: dict = {}
+    for site in sites:
+        owner = owner_unit(site.unit)
+        if owner.kind is not ScopeKind.FUNCTION or site.instr.line is None:
+            continue  # `check` reports calls in functions only
+        names = {i.name for i in site.unit.instrs_of(_LOCAL_LOADS) if i.line == site.instr.line}
+        if names:
+            lines_of.setdefault(id(owner), (owner, set()))[1].update(names)
+    for owner, names in lines_of.values():
+        for unit in owner.descendants():
+            lines.update(i.line for i in unit.instrs if i.name in names and i.line is not None)
+    return lines
+
+
+_LOCAL_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD)
 
 
 def _code(node: cst.CSTNode) -> str:
