@@ -334,9 +334,9 @@ def _blank_statements(spans, blanks, dispatch, lines) -> None:
             seen.add(id(rule))
             if rule.statement_local:
                 local.update(wanted or ())
-                context = getattr(evidence, "context_lines", None)
-                if context is not None:
-                    local.update(context())
+                if hasattr(evidence, "context_lines"):
+                    local.update(evidence.context_lines())
+                    shared.update(evidence.scope_lines())
             else:
                 shared.update(wanted or ())
     if not local:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -51,6 +51,45 @@ def owner_unit(unit: CodeUnit) -> CodeUnit:
     return unit
 
 
+_READS = frozenset({Kind.FAST_LOAD, Kind.DEREF_LOAD})
+_VARIABLE_USES = frozenset({
+    Kind.FAST_LOAD, Kind.FAST_STORE, Kind.DEREF_LOAD, Kind.DEREF_STORE, Kind.CLOSURE_LOAD, Kind.DELETE,
+    Kind.GLOBAL_LOAD, Kind.GLOBAL_STORE, Kind.NAME_LOAD, Kind.NAME_STORE,
+})
+_BINDINGS = frozenset({Kind.FAST_STORE, Kind.DEREF_STORE, Kind.GLOBAL_STORE, Kind.NAME_STORE, Kind.DELETE})
+
+
+def reference_lines(sites: Iterable["Site"], builtins: Iterable[str] = ()) -> Tuple[set, set]:
+    """A context for ``SiteIndex`` (see ``Rule.statement_local``): the lines, in each site's
+    function and the code nested in it, that use a local variable the site's line reads (the
+    bindings and uses a check of that variable reads: ``bound_once_to``, ``uses_of``), and the
+    lines binding one of ``builtins`` in the functions and classes around it (what
+    ``builtin_visible`` reads). A site outside any function has its scope read whole."""
+    builtins = frozenset(builtins)
+    keep: set = set()
+    whole: set = set()
+    names_of: Dict[int, Tuple[CodeUnit, set]] = {}
+    for site in sites:
+        line = site.instr.line
+        if line is None:
+            continue
+        owner = owner_unit(site.unit)
+        if owner.kind is not ScopeKind.FUNCTION:
+            whole.add(line)
+            continue
+        names = {i.name for i in site.unit.instrs_of(_READS) if i.line == line}
+        names_of.setdefault(id(owner), (owner, set()))[1].update(names)
+    for owner, names in names_of.values():
+        for unit in owner.descendants():
+            keep.update(i.line for i in unit.instrs_of(_VARIABLE_USES) if i.name in names and i.line is not None)
+        if builtins:
+            outer = owner
+            while outer is not None and outer.kind is not ScopeKind.MODULE:
+                keep.update(i.line for i in outer.instrs_of(_BINDINGS) if i.name in builtins and i.line is not None)
+                outer = outer.parent
+    return keep, whole
+
+
 def hot_sites(units: Iterable[CodeUnit], kinds: Sequence, predicate=None) -> Iterator[Site]:
     """Instructions of ``kinds`` that run on every ordinary iteration of some loop."""
     kinds = frozenset(kinds)
@@ -74,6 +113,7 @@ class SiteIndex:
         self._by_line: Dict[int, List[Site]] = defaultdict(list)
         self._count = 0
         self._context = context
+        self._found: Optional[Tuple[Iterable[int], Iterable[int]]] = None
         for site in sites:
             if site.instr.line is not None:
                 self._by_line[site.instr.line].append(site)
@@ -102,10 +142,21 @@ class SiteIndex:
     def context_lines(self) -> Iterable[int]:
         """Lines outside the sites' own statements that the check reads (an initial value
         assigned before the loop, say): the engine keeps their statements in the tree of a
-        statement-local rule (``Rule.statement_local``)."""
-        if self._context is None:
-            return ()
-        return self._context([site for sites in self._by_line.values() for site in sites])
+        statement-local rule (``Rule.statement_local``). A context may also return a pair,
+        (lines to keep, lines whose whole scope the check reads): see ``scope_lines``."""
+        return self._context_of()[0]
+
+    def scope_lines(self) -> Iterable[int]:
+        """Lines whose scope (function, class, module) the check reads whole after all."""
+        return self._context_of()[1]
+
+    def _context_of(self) -> Tuple[Iterable[int], Iterable[int]]:
+        if self._found is None:
+            found: Any = ((), ())
+            if self._context is not None:
+                found = self._context([site for sites in self._by_line.values() for site in sites])
+            self._found = found if isinstance(found, tuple) else (found, ())
+        return self._found
 
 
 def scope_matches(unit: CodeUnit, scope: cst.CSTNode, scope_span: Span) -> bool:

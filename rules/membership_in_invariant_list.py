@@ -9,7 +9,7 @@ import libcst as cst
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites, rebound_by_closure
+from bytelint.evidence import Site, SiteIndex, body_effects, function_scope, hot_sites, rebound_by_closure, reference_lines
 from bytelint.fixfacts import (
     bound_once_to,
     builtin_visible,
@@ -98,6 +98,9 @@ class MembershipInInvariantList(Rule):
     """
 
     code = "BL306"
+    # the test, its loops and the bytecode; the statements binding and using the list, and
+    # any rebinding `set`/`list`/`sorted` around it, are its context lines
+    statement_local = True
     name = "membership-in-invariant-list"
     summary = "`x in lst` in a loop scans a list that never changes: build a set once"
     versions = ">=3.9"
@@ -156,8 +159,11 @@ class MembershipInInvariantList(Rule):
             )
 
         return SiteIndex(
-            Site(site.unit, site.instr, site.loop, producer(site.instr, 0).name)
-            for site in hot_sites(file.bytecode.units, (Kind.CONTAINS,), tests_local)
+            (
+                Site(site.unit, site.instr, site.loop, producer(site.instr, 0).name)
+                for site in hot_sites(file.bytecode.units, (Kind.CONTAINS,), tests_local)
+            ),
+            lambda sites: reference_lines(sites, _LIST_CALLS | {"set"}),
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
