@@ -119,6 +119,7 @@ class ConstantListRebuiltInLoop(Rule):
     """
 
     code = "BL402"
+    statement_local = True  # the display, its loops and the statement holding it
     name = "constant-list-rebuilt-in-loop"
     summary = "A list/tuple/set display of unchanging names is rebuilt on every loop iteration"
     versions = ">=3.9"

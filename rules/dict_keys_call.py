@@ -9,7 +9,7 @@ import libcst as cst
 from bytelint.bytecode import Kind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, all_sites, units_naming
+from bytelint.evidence import Site, SiteIndex, all_sites, reference_lines, units_naming
 from bytelint.fixfacts import in_place_of, keeps_comments, proven_dict
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
@@ -80,6 +80,7 @@ class DictKeysCall(Rule):
     """
 
     code = "BL303"
+    statement_local = True  # the test or loop and the bytecode (context: the receiver's bindings)
     name = "dict-keys-call"
     summary = "`k in d.keys()` builds a keys view for every test: use `k in d`"
     versions = ">=3.9"
@@ -142,8 +143,11 @@ class DictKeysCall(Rule):
             )
 
         return SiteIndex(
-            Site(site.unit, producer(site.instr, 0), site.loop)  # the keys() call: its span is `d.keys()`
-            for site in all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CONTAINS, Kind.GET_ITER), keys_call_tested)
+            (
+                Site(site.unit, producer(site.instr, 0), site.loop)  # the keys() call: its span is `d.keys()`
+                for site in all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CONTAINS, Kind.GET_ITER), keys_call_tested)
+            ),
+            reference_lines,  # the fix proves the mapping a dict by its one binding
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:

@@ -8,10 +8,10 @@ from typing import Iterable, Optional, Tuple
 
 import libcst as cst
 
-from bytelint.bytecode import Kind
+from bytelint.bytecode import Kind, ScopeKind
 from bytelint.bytecode.operands import producer
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import SiteIndex, function_scope, hot_sites, site_in_scope
+from bytelint.evidence import SiteIndex, function_scope, hot_sites, owner_unit, site_in_scope
 from bytelint.fixfacts import code_of, inside_fstring, keeps_comments
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
@@ -112,6 +112,7 @@ class FormatCallInLoop(Rule):
     """
 
     code = "BL202"
+    statement_local = True  # the call, its loops, its function's header and `del` statements
     name = "format-call-in-loop"
     summary = "str.format / % formatting with a literal template in a loop (an f-string is faster)"
     versions = ">=3.9"
@@ -179,7 +180,7 @@ class FormatCallInLoop(Rule):
             return prev is not None and prev.kind is Kind.CONST_LOAD and isinstance(prev.argval, str)
 
         kinds = (Kind.ATTR_LOAD, Kind.METHOD_LOAD, Kind.BINARY, Kind.FORMAT)
-        return SiteIndex(hot_sites(file.bytecode.units, kinds, is_formatting))
+        return SiteIndex(hot_sites(file.bytecode.units, kinds, is_formatting), _deletions)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _format_call(node) if isinstance(node, cst.Call) else _percent(node)
@@ -454,6 +455,27 @@ def _certainly_bound(node, ctx: NodeContext) -> set:
                     names |= _targets(clause.target)
                     clause = clause.inner_for_in
     return names - ctx.file.memo("deleted names", scope, lambda: _deleted_in(scope))
+
+
+def _deletions(sites) -> tuple:
+    """The context of the sites (``Rule.statement_local``): the `del` statements of their
+    functions, which ``_deleted_in`` reads; at module or class level, the whole scope."""
+    keep: set = set()
+    whole: set = set()
+    owners = {}
+    for site in sites:
+        owner = owner_unit(site.unit)
+        if owner.kind is ScopeKind.FUNCTION:
+            owners[id(owner)] = owner
+        elif owner.kind is not ScopeKind.LAMBDA and site.instr.line is not None:
+            whole.add(site.instr.line)
+    for owner in owners.values():
+        for unit in owner.descendants():
+            keep.update(i.line for i in unit.instrs_of(_DELETE) if i.line is not None)
+    return keep, whole
+
+
+_DELETE = frozenset({Kind.DELETE})
 
 
 def _deleted_in(scope: cst.CSTNode) -> set:
