@@ -260,7 +260,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     else:
         spans = regions.regions(total, regions.cut_lines(file.bytecode, text.lines), wanted)
     # methods of a region's classes that hold no evidence are left out of its tree (regions.py)
-    blanks = {} if whole else regions.blank_members(file.bytecode, spans, wanted)
+    blanks = {} if whole else regions.blank_members(file.bytecode, spans, wanted, text.lines)
     if not whole:
         _blank_statements(spans, blanks, dispatch, text.lines)
 

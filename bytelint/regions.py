@@ -74,9 +74,11 @@ def _last_line(unit: Any) -> int:
 
 
 def blank_members(
-    bytecode: ModuleBytecode, spans: Sequence[Tuple[int, int]], wanted: Iterable[int]
+    bytecode: ModuleBytecode, spans: Sequence[Tuple[int, int]], wanted: Iterable[int], source: Sequence[str] = ()
 ) -> Dict[Tuple[int, int], List[Tuple[int, int]]]:
-    """For each region, the (first, last) line ranges of methods to leave out."""
+    """For each region, the (first, last) line ranges of methods to leave out. With the
+    file's lines (*source*), a method indented deeper than its class's others (one defined in an
+    ``if`` of the class body, which may be the block's only statement) stays."""
     wanted = sorted(set(wanted))
     module_lines = _code_lines(bytecode.module)
     result: Dict[Tuple[int, int], List[Tuple[int, int]]] = {}
@@ -86,17 +88,22 @@ def blank_members(
                 continue
             class_lines = _code_lines(cls)
             starts = sorted(child.first_line for child in cls.children)
+            indents = {id(m): _indent(source, m.first_line) for m in cls.children if m.kind is ScopeKind.FUNCTION}
+            outermost = min(indents.values(), default=0)
             keep, drop = False, []
             for method in cls.children:
                 if method.kind is not ScopeKind.FUNCTION:
                     continue
+                if indents[id(method)] > outermost:
+                    keep = True  # nested in a block of the class body: left in
+                    continue
                 end = _last_line(method)
                 bounds = [last + 1]
                 bounds += [line for line in starts if line > end][:1]
-                for lines in (class_lines, module_lines):
-                    index = bisect.bisect_right(lines, end)
-                    if index < len(lines):
-                        bounds.append(lines[index])
+                for code_lines in (class_lines, module_lines):
+                    index = bisect.bisect_right(code_lines, end)
+                    if index < len(code_lines):
+                        bounds.append(code_lines[index])
                 extent = (method.first_line, min(bounds) - 1)
                 if _holds(wanted, extent):
                     keep = True
@@ -105,6 +112,13 @@ def blank_members(
             if keep and drop:
                 result.setdefault((first, last), []).extend(drop)
     return result
+
+
+def _indent(lines: Sequence[str], line: int) -> int:
+    if not 1 <= line <= len(lines):
+        return 0
+    text = lines[line - 1]
+    return len(text) - len(text.lstrip(" \t\f"))
 
 
 _SCOPE_NODES = ("FunctionDef", "AsyncFunctionDef", "ClassDef")

@@ -153,3 +153,23 @@ def test_every_example_reads_the_same_with_statements_left_out(code, example, mo
         whole.setattr(engine, "_blank_statements", lambda *a: None)
         full = engine.lint_source(source.encode(), "example.py", config)
     assert cut == full
+
+
+def test_a_method_alone_in_an_if_of_its_class_is_left_in():
+    import ast
+
+    from bytelint import bytecode
+    from bytelint.source import decode
+
+    source = (
+        "class C:\n    def a(self):\n        return 1\n    if FLAG:\n        def b(self):\n            return 2\n"
+        "    def c(self, xs):\n        for x in xs:\n            print(len(x))\n"
+    ).encode()
+    text = decode(source)
+    module = bytecode.ModuleBytecode.build(bytecode.compile_source(source, "c.py").code, text.lines)
+    span = (1, len(text.lines))
+    blanks = regions.blank_members(module, [span], [9], text.lines)[span]
+    assert blanks == [(2, 3)]  # `a` goes; `b`, the only statement of its block, stays
+    ast.parse(tree.region_text(text.lines, *span, blanks))
+    without_indents = regions.blank_members(module, [span], [9])[span]
+    assert (5, 6) in without_indents  # what the file's lines avoid: an `if` left without a body
