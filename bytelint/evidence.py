@@ -220,7 +220,18 @@ def header_span(ctx, node: cst.CSTNode) -> Span:
 
 def site_in_scope(site: Site, ctx) -> bool:
     scope, _kind = function_scope(ctx)
-    return scope_matches(site.owner, scope, ctx.span(scope))
+    return scope_matches(site.owner, scope, scope_span(ctx, scope))
+
+
+def scope_span(ctx, scope: cst.CSTNode) -> Span:
+    """The span of a function or class with its decorators: where its compiled code starts
+    (``co_firstlineno`` is the first decorator's line)."""
+    span = ctx.span(scope)
+    decorators = getattr(scope, "decorators", ())
+    if decorators:
+        first = ctx.span(decorators[0])
+        return Span(first.line, first.col, span.end_line, span.end_col)
+    return span
 
 
 def loop_sites(index: SiteIndex, ctx, node: cst.CSTNode, depth: int, name: Optional[str] = None) -> List[Site]:

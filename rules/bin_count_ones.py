@@ -8,7 +8,7 @@ import libcst as cst
 
 from bytelint.bytecode import Kind, NameClass
 from bytelint.engine import FileContext, NodeContext
-from bytelint.evidence import Site, SiteIndex, function_scope, scope_matches, units_naming
+from bytelint.evidence import Site, SiteIndex, function_scope, scope_matches, scope_span, units_naming
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 
 _NAME_LOADS = (Kind.GLOBAL_LOAD, Kind.NAME_LOAD)
@@ -155,8 +155,8 @@ class BinCountOnes(Rule):
         ):
             return
         scope, _ = function_scope(ctx)
-        scope_span = ctx.span(scope)
-        sites = [s for s in evidence.within(ctx.span(func)) if scope_matches(s.owner, scope, scope_span)]
+        span = scope_span(ctx, scope)
+        sites = [s for s in evidence.within(ctx.span(func)) if scope_matches(s.owner, scope, span)]
         if not sites:
             return
         operand = cst.Module(body=()).code_for_node(inner.args[0].value)

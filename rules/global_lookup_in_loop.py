@@ -116,6 +116,12 @@ class GlobalLookupInLoop(Rule):
     )
     INVALID = (
         Invalid(
+            "import functools\n\n@functools.lru_cache()\n@staticmethod\ndef f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n",
+            target="py39",
+            count=1,
+            message="len",
+        ),
+        Invalid(
             "def f(items):\n    total = 0\n    for item in items:\n        total += len(item)\n    return total\n",
             target="py39",
             count=1,

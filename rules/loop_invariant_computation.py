@@ -144,6 +144,7 @@ class LoopInvariantComputation(Rule):
         Valid("class T:\n    def f(self, xs):\n        cols = self.cols\n        for x in xs:\n            if x == len(cols):\n                self.cols.append(x)\n"),
     )
     INVALID = (
+        Invalid("class C:\n    @property\n    def peaks(self):\n        values = self.values\n        return [v for v in values if v > max(values)]\n", count=1, message="`max(values)`"),
         Invalid("def f(values):\n    n = 0\n    for v in values:\n        if v > max(values):\n            n += 1\n    return n\n", count=1, message="`max(values)`"),
         Invalid(
             "def f(s):\n    i = 0\n    n = 0\n    while i < len(s):\n        if s[i] == 'a':\n            n += 1\n        i += 1\n    return n\n",
