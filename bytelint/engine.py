@@ -227,6 +227,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
 
     file = FileContext(path=path, source=text, code=compiled.code, config=config)
     dispatch: Dict[type, List[Tuple[Rule, Any, Optional[List[int]]]]] = {}
+    from_ast: List[Tuple[Rule, Any]] = []  # rules reporting from ast trees (syntax.py)
     for rule in rules:
         if suppressions.file and suppression._covers(suppressions.file, rule.code):
             continue
@@ -236,11 +237,19 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         if not evidence:
             continue
         lines_of = getattr(evidence, "lines", None)
+        if rule.syntax_types and not config.fix_edits and lines_of is not None:
+            from_ast.append((rule, evidence))
+            continue
         lines = sorted(set(lines_of())) if lines_of is not None else None
         for node_type in rule.node_types:
             dispatch.setdefault(node_type, []).append((rule, evidence, lines))
+    ast_reports: List[Tuple[Rule, Report, Span, Optional[Fix]]] = []
+    if from_ast:
+        from . import syntax
+
+        ast_reports = [(rule, report, span, _fix_offered(report)) for rule, report, span in syntax.report(file, from_ast)]
     if not dispatch:
-        return FileResult(path)
+        return _findings(path, ast_reports, suppressions)
 
     whole = False
     prune = True  # every rule says which lines its evidence points at
@@ -262,7 +271,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     # methods of a region's classes that hold no evidence are left out of its tree (regions.py)
     blanks = {} if whole else regions.blank_members(file.bytecode, spans, wanted, text.lines)
     if not whole:
-        _blank_statements(spans, blanks, dispatch, text.lines)
+        regions.leave_out_statements(spans, blanks, dispatch, text.lines)
 
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down
@@ -302,6 +311,11 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         if enabled_gc:
             gc.enable()
 
+    return _findings(path, ast_reports + reports, suppressions)
+
+
+def _findings(path: str, reports, suppressions) -> FileResult:
+    """The file's result: its reports, without the suppressed ones, sorted."""
     findings = {}
     for rule, report, span, fix in reports:
         if suppressions.suppresses(rule.code, span.line):
@@ -319,42 +333,6 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         findings.setdefault((rule.code, span), finding)
     ordered = tuple(sorted(findings.values(), key=Finding.sort_key))
     return FileResult(path, findings=ordered)
-
-
-def _blank_statements(spans, blanks, dispatch, lines) -> None:
-    """Leave out of each region the statements no rule reads (``regions.blank_statements``, which
-    also checks the methods ``regions.blank_members`` leaves out)."""
-    local: set = set()
-    shared: set = set()
-    seen: set = set()
-    for entries in dispatch.values():
-        for rule, evidence, wanted in entries:
-            if id(rule) in seen:
-                continue
-            seen.add(id(rule))
-            if rule.statement_local:
-                local.update(wanted or ())
-                if hasattr(evidence, "context_lines"):
-                    local.update(evidence.context_lines())
-                    shared.update(evidence.scope_lines())
-            else:
-                shared.update(wanted or ())
-    if not local:
-        return  # the scopes holding evidence are read whole: what is left to gain is small
-    for first, last in spans:
-        keep = [n for n in local if first <= n <= last]
-        if last - first < _SMALL_REGION or not keep:
-            continue  # too small to gain what reading its statements costs
-        dropped = regions.blank_statements(
-            lines, first, last, keep, [n for n in shared if first <= n <= last], blanks.get((first, last), ())
-        )
-        if dropped:
-            blanks[(first, last)] = dropped
-        else:
-            blanks.pop((first, last), None)
-
-
-_SMALL_REGION = 40
 
 
 class _Replace(cst.CSTTransformer):

@@ -221,3 +221,40 @@ def _blocks(statement: Any) -> List[list]:
     found += [handler.body for handler in getattr(statement, "handlers", ())]
     found += [case.body for case in getattr(statement, "cases", ())]
     return [b for b in found if isinstance(b, list) and b]
+
+
+def leave_out_statements(spans, blanks, dispatch, lines) -> None:
+    """Leave out of each region the statements no rule reads (``blank_statements``, which also
+    checks the methods ``blank_members`` leaves out): *blanks* gets the ranges of each region.
+    *dispatch*: the engine's node type -> [(rule, evidence, lines)]."""
+    local: set = set()
+    shared: set = set()
+    seen: set = set()
+    for entries in dispatch.values():
+        for rule, evidence, wanted in entries:
+            if id(rule) in seen:
+                continue
+            seen.add(id(rule))
+            if rule.statement_local:
+                local.update(wanted or ())
+                if hasattr(evidence, "context_lines"):
+                    local.update(evidence.context_lines())
+                    shared.update(evidence.scope_lines())
+            else:
+                shared.update(wanted or ())
+    if not local:
+        return  # the scopes holding evidence are read whole: what is left to gain is small
+    for first, last in spans:
+        keep = [n for n in local if first <= n <= last]
+        if last - first < SMALL_REGION or not keep:
+            continue  # too small to gain what reading its statements costs
+        dropped = blank_statements(
+            lines, first, last, keep, [n for n in shared if first <= n <= last], blanks.get((first, last), ())
+        )
+        if dropped:
+            blanks[(first, last)] = dropped
+        else:
+            blanks.pop((first, last), None)
+
+
+SMALL_REGION = 40

@@ -120,6 +120,10 @@ class Rule:
     # tree, except in the scopes (function, class, module) where a rule without this flag has
     # evidence, since such a rule may read any statement of its scope (regions.blank_statements).
     statement_local: ClassVar[bool] = False
+    # ``ast`` node types for ``check_syntax``: a rule whose findings need only positions and
+    # the nesting of scopes and loops reports from ``ast`` trees when no fix text is printed
+    # (syntax.py); ``check`` on libcst still builds its fixes.
+    syntax_types: ClassVar[Tuple[type, ...]] = ()
     # Names (globals, builtins or attributes) the pattern cannot do without: when no code
     # object of a module refers to any of them, the engine skips the rule's bytecode half.
     requires_names: ClassVar[FrozenSet[str]] = frozenset()
@@ -129,6 +133,10 @@ class Rule:
 
     def evidence(self, file: "Any") -> Any:  # FileContext
         return True
+
+    def check_syntax(self, node: Any, ctx: Any, evidence: Any) -> Iterable[Report]:  # syntax.SyntaxContext
+        """``check`` on an ``ast`` node of one of ``syntax_types``: the same findings."""
+        return ()
 
     def check(self, node: cst.CSTNode, ctx: "Any", evidence: Any) -> Iterable[Report]:
         return ()

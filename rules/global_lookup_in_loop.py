@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
-from typing import Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
+from bytelint import syntax
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.evidence import (
@@ -156,38 +158,77 @@ class GlobalLookupInLoop(Rule):
         sites = hot_sites(file.bytecode.units, (Kind.GLOBAL_LOAD,), is_lookup)
         return SiteIndex(dense_sites(sites, lambda site: None, lambda group, weight: weight <= _WEIGHT_PER_LOOKUP * len(group), work_weight))
 
+    # Its findings need no libcst tree (syntax.py): which loop, how deep, in which function.
+    syntax_types = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if function_scope(ctx)[1] not in ("function", "lambda"):
             return
         base = loop_depth(ctx)
-        if isinstance(node, _COMPREHENSIONS):
-            depths = set(range(base + 1, base + _comp_clauses(node) + 1))
-        else:
-            depths = {base + 1}
+        comprehension = isinstance(node, _COMPREHENSIONS)
+        depths = set(range(base + 1, base + _comp_clauses(node) + 1)) if comprehension else {base + 1}
         sites = [s for s in evidence.within(ctx.span(node)) if s.depth in depths and site_in_scope(s, ctx)]
-        if not sites:
+        found = self._lookups(sites, ctx)
+        if found is not None:
+            counts, weight = found
+            kind = "comprehension" if comprehension else "loop"
+            fix = self._fix(node, ctx, list(counts), sites[0].owner) if kind == "loop" else None
+            yield self._report(node, kind, counts, weight, ctx, header_span(ctx, node), fix)
+
+    def check_syntax(self, node: ast.AST, ctx: syntax.SyntaxContext, evidence: SiteIndex) -> Iterable[Report]:
+        """``check`` on the ``ast`` tree: the same findings, the fix only described."""
+        if syntax.function_scope(ctx)[1] not in ("function", "lambda"):
             return
+        base = syntax.loop_depth(ctx)
+        comprehension = not isinstance(node, syntax.LOOP_TYPES)
+        depths = set(range(base + 1, base + len(node.generators) + 1)) if comprehension else {base + 1}
+        sites = [s for s in evidence.within(ctx.span(node)) if s.depth in depths and syntax.site_in_scope(s, ctx)]
+        found = self._lookups(sites, ctx)
+        if found is not None:
+            counts, weight = found
+            kind = "comprehension" if comprehension else "loop"
+            fix = self._fix_offer(list(counts), sites[0].owner) if kind == "loop" else None
+            yield self._report(None, kind, counts, weight, ctx, syntax.header_span(ctx, node), fix)
+
+    def _lookups(self, sites, ctx) -> Optional[Tuple[Counter, int]]:
+        """The names looked up and the iteration's weight, if the lookups are worth reporting."""
+        if not sites:
+            return None
         loops = {id(site.loop): site.loop for site in sites if site.loop is not None}
         weight = max((work_weight(loop) for loop in loops.values()), default=0)
         if weight > _WEIGHT_PER_LOOKUP * len(sites):
-            return
-        counts = Counter(site.instr.name for site in sites)
+            return None
+        return Counter(site.instr.name for site in sites), weight
+
+    def _report(self, node, kind: str, counts: Counter, weight: int, ctx, span, fix) -> Report:
         names = ", ".join(f"{name} ({n}x)" if n > 1 else name for name, n in counts.most_common(5))
         if len(counts) > 5:
             names += ", ..."
         versions = describe(ctx.file.targets_for(self))
         total = sum(counts.values())
-        kind = "comprehension" if isinstance(node, _COMPREHENSIONS) else "loop"
-        fix = self._fix(node, ctx, list(counts), sites[0].owner) if kind == "loop" else None
-        yield Report(
+        return Report(
             node,
             f"{kind} looks up {total} global or builtin name{'s' if total != 1 else ''} per iteration "
             f"({names}); on Python {versions} each is a dict lookup: bind them to locals before the {kind}",
-            span=header_span(ctx, node),
+            span=span,
             evidence=tuple(f"global lookup {name}: {n}x per iteration" for name, n in counts.most_common())
             + (f"iteration weight {weight} (instructions; calls by what they call)",),
             fix=fix,
         )
+
+    @staticmethod
+    def _bindings(names, owner) -> Dict[str, str]:
+        """local -> global name, each local a fresh name in the function."""
+        taken = scope_names(owner)
+        bindings: Dict[str, str] = {}
+        for name in names:
+            bindings[fresh_name(name, taken | set(bindings))] = name
+        return bindings
+
+    def _fix_offer(self, names, owner) -> FixSpec:
+        """The fix as ``_fix`` describes it, without its text (``check_syntax``: no libcst tree)."""
+        listing = ", ".join(f"{local} = {name}" for local, name in self._bindings(names, owner).items())
+        return FixSpec({}, safe=False, description=f"bind {listing} before the loop", priority=-1, build=_no_text)
 
     def _fix(self, node, ctx: NodeContext, names, owner) -> Optional[FixSpec]:
         """Bind the names before the OUTERMOST loop of the function that holds this one: a
@@ -201,13 +242,8 @@ class GlobalLookupInLoop(Rule):
             parent = ctx.parent
         if not isinstance(parent, (cst.IndentedBlock, cst.Module)):
             return None
-        taken = scope_names(owner)
-        bindings = {}
-        local_of = {}
-        for name in names:
-            local = fresh_name(name, taken | set(local_of.values()))
-            local_of[name] = local
-            bindings[local] = name
+        bindings = self._bindings(names, owner)
+        local_of = {name: local for local, name in bindings.items()}
 
         def match(expr):
             if isinstance(expr, cst.Name) and expr.value in local_of:
@@ -228,6 +264,10 @@ class GlobalLookupInLoop(Rule):
         listing = ", ".join(f"{local} = {name}" for local, name in bindings.items())
         return FixSpec({}, safe=False, description=f"bind {listing} before the loop", priority=-1, build=build)
 
+
+
+def _no_text():
+    return None  # never called: the engine renders fix text from the libcst check only
 
 
 def _attribute_root(unit, instr) -> bool:

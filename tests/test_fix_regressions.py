@@ -5,7 +5,6 @@ as regression tests."""
 
 from __future__ import annotations
 
-import sys
 
 import libcst as cst
 import pytest

@@ -14,7 +14,7 @@ import pytest
 
 from bytelint.config import Config
 from bytelint.fixer import fix_file, fix_source, write_atomically
-from bytelint.rule import FixSpec, Invalid, Report, Rule
+from bytelint.rule import FixSpec, Report, Rule
 from helpers import rule_classes, targets
 
 PY39 = Config(target_versions=targets("py39"), preview=True)

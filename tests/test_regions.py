@@ -37,7 +37,7 @@ def _lint(source: str, select, monkeypatch, whole: bool = False):
     if whole:
         monkeypatch.setattr(regions, "regions", lambda total, cuts, wanted: [(1, total)])
         monkeypatch.setattr(regions, "blank_members", lambda *a: {})
-        monkeypatch.setattr(engine, "_blank_statements", lambda *a: None)
+        monkeypatch.setattr(regions, "leave_out_statements", lambda *a: None)
     config = Config(select=tuple(select), target_versions=targets("py39"), preview=True)
     result = engine.lint_source(source.encode(), "example.py", config)
     assert result.error is None
@@ -144,13 +144,13 @@ def test_every_example_reads_the_same_with_statements_left_out(code, example, mo
     ``statement_local`` that read a statement it does not hold would differ here."""
     padding = "def _padding():\n" + "".join(f"    p{i} = {i}\n" for i in range(5)) + "\n\n"
     source = padding + example.code
-    monkeypatch.setattr(engine, "_SMALL_REGION", 0)
+    monkeypatch.setattr(regions, "SMALL_REGION", 0)
     config = Config(select=(code,), target_versions=targets(example.target), preview=True)
     cut = engine.lint_source(source.encode(), "example.py", config)
     with monkeypatch.context() as whole:
         whole.setattr(regions, "regions", lambda total, cuts, wanted: [(1, total)])
         whole.setattr(regions, "blank_members", lambda *a: {})
-        whole.setattr(engine, "_blank_statements", lambda *a: None)
+        whole.setattr(regions, "leave_out_statements", lambda *a: None)
         full = engine.lint_source(source.encode(), "example.py", config)
     assert cut == full
 

@@ -20,7 +20,7 @@ class Loop:
     normal (non-exception) edges without leaving the loop.
     """
 
-    __slots__ = ("header", "kind", "offsets", "hot_offsets", "parent", "depth", "unit", "_lines", "_stored")
+    __slots__ = ("header", "kind", "offsets", "hot_offsets", "parent", "depth", "unit", "_lines", "_stored", "memo")
 
     def __init__(
         self,
@@ -40,6 +40,7 @@ class Loop:
         self.depth: int = 1 if parent is None else parent.depth + 1
         self._lines = None
         self._stored: Optional[FrozenSet[str]] = None
+        self.memo: dict = {}  # what the layers above compute once per loop (its weights, say)
 
     def _line_range(self):
         if self._lines is None:

@@ -1,0 +1,279 @@
+"""Findings from ``ast`` trees, for rules that need libcst only for their fixes.
+
+A libcst tree costs about ten times an ``ast`` one. A rule whose check reads only where nodes
+are, and how scopes and loops nest around them (global-lookup-in-loop: which loop, how deep,
+in which function), can say so with ``Rule.syntax_types`` and ``Rule.check_syntax``: when the
+run prints no fix text (``Config.fix_edits`` off: text output), the engine parses the regions
+holding its evidence with ``ast`` and calls ``check_syntax`` there; ``check``, on libcst, still
+serves ``bytelint fix``, the editor and the formats that carry edits. Both must report the same
+findings (``tests/test_syntax.py`` runs every example, and standard library modules, both ways).
+
+``SyntaxContext`` mirrors the engine's ``NodeContext``: the scopes (module, class, function,
+lambda, comprehension) and the loops around the node, and spans as libcst positions give them
+(columns in characters, not bytes; an expression's own parentheses left out).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from typing import Any, List, Sequence, Tuple
+
+from . import regions
+from .results import Span
+from .tree import region_text
+
+SCOPE_KINDS = {
+    ast.ClassDef: "class",
+    ast.FunctionDef: "function",
+    ast.AsyncFunctionDef: "function",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+}
+LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
+_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+class SyntaxContext:
+    """Where an ``ast`` node sits: updated during the walk, read by ``check_syntax``."""
+
+    def __init__(self, file: Any, line_offset: int = 0) -> None:
+        self.file = file
+        self._lines = file.source.lines
+        self._offset = line_offset
+        self.ancestors: List[ast.AST] = []
+        self.scopes: List[Tuple[ast.AST, str, List[ast.AST]]] = []
+
+    @property
+    def loops(self) -> Tuple[ast.AST, ...]:
+        return tuple(self.scopes[-1][2])
+
+    def _col(self, line: int, offset: int) -> int:
+        """A UTF-8 byte offset in a line of the file as a column in characters."""
+        text = self._lines[line - 1] if 1 <= line <= len(self._lines) else ""
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> Span:
+        offset = self._offset
+        line, end_line = node.lineno + offset, node.end_lineno + offset
+        span = Span(line, self._col(line, node.col_offset), end_line, self._col(end_line, node.end_col_offset))
+        if isinstance(node, ast.GeneratorExp) or (isinstance(node, ast.Tuple) and self._enclosed(span)):
+            span = self._inside_parens(span)  # ast counts one pair of parentheses in, libcst none
+        return span
+
+    def _enclosed(self, span: Span) -> bool:
+        """Is the text of ``span`` one pair of parentheses and what they hold (`(a, b)`, not
+        `(a, b), (c, d)`)?"""
+        if self._char(span.line, span.col) != "(":
+            return False
+        chunk = list(self._lines[span.line - 1 : span.end_line])
+        if not chunk:
+            return False
+        chunk[-1] = chunk[-1][: span.end_col] if len(chunk) > 1 else chunk[-1][span.col : span.end_col]
+        if len(chunk) > 1:
+            chunk[0] = chunk[0][span.col :]
+        depth = 0
+        try:
+            for token in tokenize.generate_tokens(io.StringIO("".join(chunk)).readline):
+                if token.type == tokenize.OP and token.string in "([{":
+                    depth += 1
+                elif token.type == tokenize.OP and token.string in ")]}":
+                    depth -= 1
+                    if depth == 0:
+                        return token.end == (len(chunk), len(chunk[-1]))
+        except (tokenize.TokenError, SyntaxError):
+            return False
+        return False
+
+    def _char(self, line: int, col: int) -> str:
+        text = self._lines[line - 1] if 1 <= line <= len(self._lines) else ""
+        return text[col : col + 1]
+
+    def _inside_parens(self, span: Span) -> Span:
+        """``span`` without its outer parentheses and the blanks and comments inside them."""
+        if self._char(span.line, span.col) != "(" or self._char(span.end_line, span.end_col - 1) != ")":
+            return span
+        line, col = _skip_forward(self._lines, span.line, span.col + 1)
+        end_line, end_col = _skip_backward(self._lines, span.end_line, span.end_col - 1)
+        return Span(line, col, end_line, end_col)
+
+    def scope_lines(self, scope: ast.AST) -> Tuple[int, int]:
+        """First and last line of a scope node, decorators included (as ``co_firstlineno``)."""
+        first = min([scope.lineno] + [d.lineno for d in getattr(scope, "decorator_list", ())])
+        return first + self._offset, scope.end_lineno + self._offset
+
+
+def _skip_forward(lines: Sequence[str], line: int, col: int) -> Tuple[int, int]:
+    """The first position from (line, col) on that is not blank, a comment or a line break."""
+    while 1 <= line <= len(lines):
+        text = lines[line - 1].rstrip("\r\n")
+        while col < len(text) and text[col] in " \t\f\\":
+            col += 1
+        if col < len(text) and text[col] != "#":
+            return line, col
+        line, col = line + 1, 0
+    return line, col
+
+
+def _skip_backward(lines: Sequence[str], line: int, col: int) -> Tuple[int, int]:
+    """The end (exclusive) of the last code before (line, col): blanks, comments and line
+    breaks skipped backwards."""
+    while line >= 1:
+        text = lines[line - 1].rstrip("\r\n")
+        code = _without_comment(text[:col])
+        stripped = code.rstrip(" \t\f\\")
+        if stripped:
+            return line, len(stripped)
+        line -= 1
+        col = len(lines[line - 1].rstrip("\r\n")) if line >= 1 else 0
+    return 1, 0
+
+
+def _without_comment(text: str) -> str:
+    """``text`` up to a ``#`` that starts a comment (not one inside a string literal)."""
+    quote = None
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                quote = None
+        elif char in "'\"":
+            quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else char
+            index += len(quote) - 1
+        elif char == "#":
+            return text[:index]
+        index += 1
+    return text
+
+
+def report(file: Any, entries: Sequence[Tuple[Any, Any]]) -> List[Tuple[Any, Any, Span]]:
+    """Run ``check_syntax`` of each (rule, evidence) over the ``ast`` of the regions holding
+    its evidence: (rule, report, span) for each finding."""
+    lines = file.source.lines
+    total = len(lines)
+    wanted: set = set()
+    for _rule, evidence in entries:
+        wanted.update(evidence.lines())
+    spans = regions.regions(total, regions.cut_lines(file.bytecode, lines), wanted)
+    blanks = regions.blank_members(file.bytecode, spans, wanted, lines)  # methods without evidence
+    found: List[Tuple[Any, Any, Span]] = []
+    for first, last in spans:
+        try:
+            module = ast.parse(region_text(lines, first, last, blanks.get((first, last), ())))
+        except _PARSE_ERRORS:
+            if (first, last) == (1, total):
+                raise
+            return report_whole(file, entries)
+        found.extend(_walk(file, module, first - 1, entries, sorted(wanted)))
+    return found
+
+
+def report_whole(file: Any, entries) -> List[Tuple[Any, Any, Span]]:
+    module = ast.parse("".join(file.source.lines))
+    wanted = sorted({line for _rule, evidence in entries for line in evidence.lines()})
+    return _walk(file, module, 0, entries, wanted)
+
+
+def _walk(file, module: ast.Module, offset: int, entries, wanted: List[int]) -> List[Tuple[Any, Any, Span]]:
+    ctx = SyntaxContext(file, offset)
+    ctx.scopes.append((module, "module", []))
+    dispatch: dict = {}
+    for rule, evidence in entries:
+        lines = sorted(evidence.lines())
+        for node_type in rule.syntax_types:
+            dispatch.setdefault(node_type, []).append((rule, evidence, lines))
+    found: List[Tuple[Any, Any, Span]] = []
+    local = [line - offset for line in wanted]
+
+    def visit(node: ast.AST) -> None:
+        first = getattr(node, "lineno", None)
+        if first is not None and not regions._holds(local, (first, node.end_lineno or first)):
+            return
+        handlers = dispatch.get(type(node))
+        if handlers:
+            for rule, evidence, lines in handlers:
+                if first is not None and not regions._holds(lines, (first + offset, (node.end_lineno or first) + offset)):
+                    continue
+                for item in rule.check_syntax(node, ctx, evidence):
+                    found.append((rule, item, item.span or ctx.span(node)))
+        kind = SCOPE_KINDS.get(type(node))
+        if kind is not None:
+            ctx.scopes.append((node, kind, []))
+        elif isinstance(node, LOOP_TYPES):
+            ctx.scopes[-1][2].append(node)
+        ctx.ancestors.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+        ctx.ancestors.pop()
+        if kind is not None:
+            ctx.scopes.pop()
+        elif isinstance(node, LOOP_TYPES):
+            ctx.scopes[-1][2].pop()
+
+    for statement in module.body:
+        visit(statement)
+    return found
+
+
+# --- the engine's helpers, for ast nodes -----------------------------------------------------
+
+
+def function_scope(ctx: SyntaxContext) -> Tuple[ast.AST, str]:
+    """The innermost module, class, function or lambda (see ``evidence.function_scope``)."""
+    for node, kind, _loops in reversed(ctx.scopes):
+        if kind != "comprehension":
+            return node, kind
+    node, kind, _ = ctx.scopes[0]
+    return node, kind
+
+
+def loop_depth(ctx: SyntaxContext) -> int:
+    """As ``evidence.loop_depth``: loops and comprehension clauses around the node, up to the
+    nearest function, class or module."""
+    depth = 0
+    for node, kind, loops in reversed(ctx.scopes):
+        depth += len(loops)
+        if kind != "comprehension":
+            break
+        depth += len(node.generators)
+    return depth
+
+
+def header_span(ctx: SyntaxContext, node: ast.AST) -> Span:
+    """As ``evidence.header_span``: from ``for``/``while`` to the end of the iterable or test."""
+    full = ctx.span(node)
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        end = ctx.span(node.iter)
+    elif isinstance(node, ast.While):
+        end = ctx.span(node.test)
+    else:
+        return full
+    return Span(full.line, full.col, end.end_line, end.end_col)
+
+
+def site_in_scope(site: Any, ctx: SyntaxContext) -> bool:
+    """As ``evidence.site_in_scope``: does the site's code unit belong to the node's function?"""
+    from .bytecode import ScopeKind
+
+    scope, kind = function_scope(ctx)
+    unit = site.owner
+    if kind == "module":
+        return unit.kind == ScopeKind.MODULE
+    first, last = ctx.scope_lines(scope)
+    if not first <= unit.first_line <= last:
+        return False
+    if kind == "lambda":
+        return unit.kind == ScopeKind.LAMBDA
+    expected = ScopeKind.CLASS if kind == "class" else ScopeKind.FUNCTION
+    return unit.kind == expected and unit.name == scope.name
+

@@ -1,0 +1,99 @@
+"""How much work one ordinary iteration of a loop does, from its bytecode.
+
+Rules that report per-iteration overheads (a lookup, a call, a rebuilt display) weigh what they
+save against the iteration: in a heavy one the saving is under the 5% a finding must be worth
+(see each rule's benchmark). Weights are instruction counts, a call counted by what it calls.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .bytecode import Kind, Loop, NameClass
+
+
+# What a call costs, in instruction units, by what is called: a builtin function runs C code
+# (about four simple instructions' worth); a method or an unknown callable is often Python code;
+# a module-level function or class certainly is (a frame, its body, its return).
+_CALL_WEIGHT = {"builtin": 4, "unknown": 12, "python": 20}
+
+
+def _call_weight(call) -> int:
+    from .bytecode.operands import call_shape
+
+    shape = call_shape(call)
+    callee = shape.callee if shape is not None else None
+    if callee is None:
+        return _CALL_WEIGHT["unknown"]
+    if callee.kind in (Kind.GLOBAL_LOAD, Kind.NAME_LOAD):
+        namespace = call.unit.module.namespace
+        kind = namespace.classify(callee.name, (3, 9))
+        return _CALL_WEIGHT["builtin" if kind is NameClass.BUILTIN else "python" if kind is NameClass.MODULE_GLOBAL else "unknown"]
+    return _CALL_WEIGHT["unknown"]
+
+
+def iteration_weight(loop: Optional[Loop]) -> int:
+    """A rough size of one ordinary iteration: its instructions, with calls counted as four
+    (a call does far more work than a load). Used to judge whether saving a few lookups per
+    iteration is measurable (see the rules' benchmarks)."""
+    if loop is None:
+        return 0
+    weight = loop.memo.get("iteration")
+    if weight is None:
+        weight = _waiting(loop)
+        for instr in loop.hot_instrs():
+            if instr.kind is Kind.NOISE:
+                continue
+            weight += 4 if instr.kind is Kind.CALL else 1
+        loop.memo["iteration"] = weight
+    return weight
+
+
+def work_weight(loop: Optional[Loop]) -> int:
+    """Like ``iteration_weight``, but each call weighs what it calls: a builtin four
+    instructions, a method or unknown callable twelve, a module-level Python function or class
+    twenty (a frame, its body, its return). Loops that call Python code do far more per
+    iteration than their own instructions show, so a saved lookup matters less there."""
+    if loop is None:
+        return 0
+    weight = loop.memo.get("work")
+    if weight is None:
+        weight = _waiting(loop)
+        for instr in loop.hot_instrs():
+            if instr.kind is Kind.NOISE:
+                continue
+            weight += _call_weight(instr) if instr.kind is Kind.CALL else 1
+        loop.memo["work"] = weight
+    return weight
+
+
+# Calls that wait (`time.sleep(0.1)`, `input()`, `event.wait()`, `await asyncio.sleep(1)`): an
+# iteration that makes one lasts far longer than any lookup or call a rule could save in it.
+_WAITS = frozenset({"sleep", "input", "wait"})
+WAITING_WEIGHT = 10**6
+
+
+def _waiting(loop: Loop) -> int:
+    """``WAITING_WEIGHT`` if one ordinary iteration of *loop* calls a function that waits."""
+    if _WAITS.isdisjoint(loop.unit.code.co_names):
+        return 0
+    return WAITING_WEIGHT if waits(loop) else 0
+
+
+def waits(loop: Loop) -> bool:
+    """Does one ordinary iteration of *loop* call ``sleep``, ``input`` or ``wait`` (as a
+    name, or as a method or module attribute)?"""
+    from .bytecode.operands import call_shape
+
+    if _WAITS.isdisjoint(loop.unit.code.co_names):
+        return False
+    for instr in loop.hot_instrs():
+        if instr.kind is Kind.CALL:
+            shape = call_shape(instr)
+            callee = shape.callee if shape is not None else None
+            if callee is not None and callee.name in _WAITS and callee.kind in _CALLEE_KINDS:
+                return True
+    return False
+
+
+_CALLEE_KINDS = frozenset({Kind.GLOBAL_LOAD, Kind.NAME_LOAD, Kind.FAST_LOAD, Kind.DEREF_LOAD, Kind.ATTR_LOAD, Kind.METHOD_LOAD})
