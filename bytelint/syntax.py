@@ -195,10 +195,10 @@ def _walk(file, module: ast.Module, offset: int, entries, wanted: List[int]) -> 
     found: List[Tuple[Any, Any, Span]] = []
     local = [line - offset for line in wanted]
 
-    def visit(node: ast.AST) -> None:
+    def enter(node: ast.AST) -> bool:
         first = getattr(node, "lineno", None)
         if first is not None and not regions._holds(local, (first, node.end_lineno or first)):
-            return
+            return False
         handlers = dispatch.get(type(node))
         if handlers:
             for rule, evidence, lines in handlers:
@@ -212,16 +212,24 @@ def _walk(file, module: ast.Module, offset: int, entries, wanted: List[int]) -> 
         elif isinstance(node, LOOP_TYPES):
             ctx.scopes[-1][2].append(node)
         ctx.ancestors.append(node)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
+        return True
+
+    def leave(node: ast.AST) -> None:
         ctx.ancestors.pop()
-        if kind is not None:
+        if type(node) in SCOPE_KINDS:
             ctx.scopes.pop()
         elif isinstance(node, LOOP_TYPES):
             ctx.scopes[-1][2].pop()
 
-    for statement in module.body:
-        visit(statement)
+    # an explicit stack, not recursion: deeply nested code must not exhaust Python's stack
+    work: List[Tuple[bool, ast.AST]] = [(False, statement) for statement in reversed(module.body)]
+    while work:
+        leaving, node = work.pop()
+        if leaving:
+            leave(node)
+        elif enter(node):
+            work.append((True, node))
+            work.extend((False, child) for child in reversed(list(ast.iter_child_nodes(node))))
     return found
 
 
