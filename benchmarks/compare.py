@@ -11,7 +11,8 @@ scaling row). The peers (ruff with its PERF rules, flake8, pylint with perflint'
 refurb, Fixit 2.2.1 with its default rules) are installed into a throwaway virtual environment,
 ``benchmarks/.work/speed-peers/``, never into bytelint's. bytelint is the one installed next to
 the interpreter given by ``--python`` (default: ``.venvs/py311``), with ``target-version = py39``
-(every rule applies) and ``--jobs`` workers; one more cold row targets 3.11 only, what a project
+(every rule applies to it) and ``--jobs`` workers, with its default rules; one more cold row runs
+every rule (``--select ALL``: the opt-in BL102 too), and one targets 3.11 only, what a project
 that names no target gets on 3.11.
 
 Each row is one command, run ``--repeat`` times (Fixit once) through a small wrapper process
@@ -282,6 +283,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check = [bytelint, "check", "-q", "--exit-zero", "--jobs", jobs]
     cold_cache, warm_cache, cache2x = WORK / "cache-cold", WORK / "cache-warm", WORK / "cache-2x"
     row("bytelint cold", check + ["--cache-dir", str(cold_cache), "stdlib"], before=remove(cold_cache))
+    # the default rules leave out the opt-in ones (BL102): this row runs every rule there is
+    row("bytelint cold, every rule (--select ALL)", check + ["--no-cache", "--select", "ALL", "stdlib"])
     # what a project without a target version gets on this interpreter: target 3.11 (the rules
     # for 3.9-3.10 only, such as BL102, do not run)
     row("bytelint cold, target 3.11", check + ["--no-cache", "--target-version", "py311", "stdlib"])

@@ -47,11 +47,11 @@ def run(cmd, cwd) -> str:
 
 def bytelint_codes(path: Path, target: str):
     exe = shutil.which("bytelint") or str(Path(sys.executable).with_name("bytelint"))
-    out = run([exe, "check", "--preview", "--target-version", target, "--output-format", "json", "--no-cache", str(path)], SNIPPETS)
+    out = run([exe, "check", "--preview", "--select", "ALL", "--target-version", target, "--output-format", "json", "--no-cache", str(path)], SNIPPETS)
     try:
         return sorted({f["code"] for f in json.loads(out or "[]")})
     except json.JSONDecodeError:  # an older bytelint without --no-cache
-        out = run([exe, "check", "--preview", "--target-version", target, "--output-format", "json", str(path)], SNIPPETS)
+        out = run([exe, "check", "--preview", "--select", "ALL", "--target-version", target, "--output-format", "json", str(path)], SNIPPETS)
         return sorted({f["code"] for f in json.loads(out or "[]")})
 
 

@@ -276,15 +276,19 @@ def _apply_layer(
     return result
 
 
-def enabled_codes(config: Config, codes: Sequence[str], preview_codes: Iterable[str] = ()) -> frozenset:
-    """Which rule codes run, after the file's selectors and the command line's."""
+def enabled_codes(
+    config: Config, codes: Sequence[str], preview_codes: Iterable[str] = (), opt_in_codes: Iterable[str] = ()
+) -> frozenset:
+    """Which rule codes run, after the file's selectors and the command line's. Preview rules
+    (without ``preview``) and opt-in rules run only where their code is selected by name."""
     enabled = _apply_layer(set(), codes, tuple(config.select) + tuple(config.extend_select), config.ignore)
     if config.cli_select is not None or config.cli_ignore:
         enabled = _apply_layer(enabled, codes, config.cli_select, config.cli_ignore)
-    if not config.preview:
-        explicit = set(config.select) | set(config.extend_select) | set(config.cli_select or ())
-        enabled = {code for code in enabled if code not in preview_codes or code in explicit}
-    return frozenset(enabled)
+    explicit = {s.upper() for s in (*config.select, *config.extend_select, *(config.cli_select or ()))}
+    held_back = set() if config.preview else set(preview_codes)
+    if "ALL" not in explicit:  # `select = ["ALL"]` means every rule, the opt-in ones too
+        held_back |= set(opt_in_codes)
+    return frozenset(code for code in enabled if code not in held_back or code in explicit)
 
 
 def ignored_for_path(config: Config, path: str) -> Tuple[str, ...]:

@@ -183,7 +183,7 @@ def select_rules(config: Config, rules: Optional[Sequence[Rule]] = None) -> List
     chosen = list(rules) if rules is not None else all_rules()
     codes = [r.code for r in chosen]
     preview = [r.code for r in chosen if r.preview]
-    enabled = enabled_codes(config, codes, preview)
+    enabled = enabled_codes(config, codes, preview, [r.code for r in chosen if r.opt_in])
     chosen = [r for r in chosen if r.code in enabled and r.applicable(config.target_versions)]
     if rules is None:
         if len(_SELECTED) > 16:

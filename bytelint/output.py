@@ -251,7 +251,8 @@ def write_rules(rows: Sequence[Dict[str, Any]], stream: IO[str], fmt: str = "tex
     for row in rows:
         applies = row["applies_to"]
         versions = describe_applies(applies)
-        cells = [row["code"], row["name"] + (" (preview)" if row["preview"] else ""), row["fix"] or "-", versions]
+        tag = " (preview)" if row["preview"] else " (opt-in)" if row.get("opt_in") else ""
+        cells = [row["code"], row["name"] + tag, row["fix"] or "-", versions]
         for version in VERSIONS:
             bounds = row["measured"][version]
             text = format_range(None if bounds is None else (bounds["min"], bounds["max"]))

@@ -151,6 +151,7 @@ def rule_row(rule: Any, data: Optional[Dict[str, Any]] = None) -> Dict[str, Any]
         "fixable": fix_label(rule) != "none",
         "fix": None if fix_label(rule) == "none" else fix_label(rule),
         "preview": rule.preview,
+        "opt_in": rule.opt_in,
         "url": rule.url(),
         "measured": measured,
         "cases": cases,
@@ -297,7 +298,7 @@ def render_rules_md(rules: Sequence[Any], data: Dict[str, Any]) -> str:
         for version in VERSIONS:
             text = format_range(speedup_range(rule, version, data))
             cells.append(text if version in applies_to(rule) or text == "-" else f"({text})")
-        preview = " (preview)" if rule.preview else ""
+        preview = " (preview)" if rule.preview else " (opt-in)" if rule.opt_in else ""
         out.append(
             f"| [{rule.code}](#{anchor}) | {rule.name}{preview} | {describe_versions(rule)} | {fix_label(rule)} | "
             + " | ".join(cells)
@@ -315,6 +316,8 @@ def render_rules_md(rules: Sequence[Any], data: Dict[str, Any]) -> str:
         out.append(f"- Automatic fix: {fix_label(rule)}")
         if rule.preview:
             out.append("- Preview: enable with `--preview` or by selecting it explicitly")
+        if rule.opt_in:
+            out.append(f"- Opt-in: not in the default selection; enable it by its code (`extend-select = [\"{rule.code}\"]`)")
         out += ["", "### Measured speedup of the fix", ""]
         out += _measured_table(rule, data)
         for title, body in rule.doc_sections().items():

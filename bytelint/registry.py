@@ -29,6 +29,7 @@ class RuleInfo:
     preview: bool
     versions: str  # PEP 440 specifier over target versions
     fixable: Optional[str]
+    opt_in: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -82,12 +83,12 @@ def use_manifest_cache(directory: Optional[str]) -> None:
 
 def _from_classes() -> Tuple[RuleInfo, ...]:
     return tuple(
-        RuleInfo(cls.code, cls.name, bool(cls.preview), cls.versions, cls.fixable) for cls in _rule_classes()
+        RuleInfo(cls.code, cls.name, bool(cls.preview), cls.versions, cls.fixable, bool(cls.opt_in)) for cls in _rule_classes()
     )
 
 
 def _valid(rows: Any) -> bool:
-    fields = {"code": str, "name": str, "preview": bool, "versions": str}
+    fields = {"code": str, "name": str, "preview": bool, "versions": str, "opt_in": bool}
     return isinstance(rows, list) and all(
         isinstance(row, dict)
         and set(row) == set(fields) | {"fixable"}
@@ -132,7 +133,9 @@ def selected_codes(config: Any, rules: Optional[Sequence[RuleInfo]] = None) -> L
     from .config import enabled_codes
 
     rules = manifest() if rules is None else rules
-    enabled = enabled_codes(config, [r.code for r in rules], [r.code for r in rules if r.preview])
+    enabled = enabled_codes(
+        config, [r.code for r in rules], [r.code for r in rules if r.preview], [r.code for r in rules if r.opt_in]
+    )
     return [
         r.code
         for r in rules

@@ -107,6 +107,10 @@ class Rule:
     versions: ClassVar[str] = ">=3.9"
     node_types: ClassVar[Tuple[Type[cst.CSTNode], ...]] = ()
     preview: ClassVar[bool] = False
+    # Not in the default selection: runs only where its code is selected by name (``select``,
+    # ``extend-select``, ``--select``), for a rule whose findings are true but, on most code,
+    # not worth the change (they would drown the others).
+    opt_in: ClassVar[bool] = False
     # The libcst tree a rule sees is normally only the regions of the file (runs of whole
     # top-level statements) that hold its evidence, without the methods of their classes that
     # hold none (their lines are left empty); a rule that must read the whole module

@@ -105,6 +105,34 @@ def test_preview_rules_need_opt_in():
     assert "BL201" in enabled_codes(Config(select=("BL201",)), CODES, preview_codes=["BL201"])
 
 
+def test_opt_in_rules_run_only_when_named(tmp_path):
+    opt_in = ["BL102"]
+    assert enabled_codes(Config(), CODES, opt_in_codes=opt_in) == {"BL101", "BL103", "BL201"}
+    assert "BL102" not in enabled_codes(Config(select=("BL1",)), CODES, opt_in_codes=opt_in)  # a prefix
+    assert "BL102" not in enabled_codes(Config(preview=True), CODES, opt_in_codes=opt_in)
+    for config in (
+        Config(select=("BL102",)),
+        Config(extend_select=("BL102",)),
+        Config(cli_select=("BL102",)),
+        Config(select=("ALL",)),
+        load_config(write(tmp_path, '[tool.bytelint]\nextend-select = ["BL102"]\n'), CODES),
+    ):
+        assert "BL102" in enabled_codes(config, CODES, opt_in_codes=opt_in), config
+    assert "BL102" not in enabled_codes(Config(extend_select=("BL102",), ignore=("BL102",)), CODES, opt_in_codes=opt_in)
+
+
+def test_global_lookup_in_loop_is_opt_in():
+    from bytelint.engine import select_rules
+    from bytelint.registry import selected_codes
+
+    from helpers import targets
+
+    config = Config(target_versions=targets("py39"))
+    assert "BL102" not in [r.code for r in select_rules(config)] and "BL102" not in selected_codes(config)
+    config = Config(target_versions=targets("py39"), extend_select=("BL102",))
+    assert "BL102" in [r.code for r in select_rules(config)] and "BL102" in selected_codes(config)
+
+
 @pytest.mark.parametrize(
     "versions, text",
     [

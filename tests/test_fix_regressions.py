@@ -15,7 +15,7 @@ from bytelint.registry import all_rules
 from bytelint.rule import FixSpec, Report, Rule
 from helpers import targets
 
-PY39 = Config(target_versions=targets("py39"), preview=True)
+PY39 = Config(target_versions=targets("py39"), preview=True, extend_select=("BL102",))  # BL102 is opt-in
 
 
 def _run(source: str, call: str):

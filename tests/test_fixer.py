@@ -17,7 +17,7 @@ from bytelint.fixer import fix_file, fix_source, write_atomically
 from bytelint.rule import FixSpec, Report, Rule
 from helpers import rule_classes, targets
 
-PY39 = Config(target_versions=targets("py39"), preview=True)
+PY39 = Config(target_versions=targets("py39"), preview=True, extend_select=("BL102",))  # BL102 is opt-in
 SLOW = "def f(items):\n    total = 0\n    for item in items:\n        total += len(item)  # hot\n    return total\n"
 FIXED = "def f(items):\n    total = 0\n    _len = len\n    for item in items:\n        total += _len(item)  # hot\n    return total\n"
 
@@ -46,7 +46,7 @@ def test_a_finding_a_fix_created_is_not_placed_on_another():
     # the module loop becomes a function, whose global lookups are found and fixed next round:
     # reported at the loop's line, not on top of the first function's identical finding
     source = "import sys\ndef g(xs):\n    for x in xs:\n        print(len(x))\nfor a in sys.argv * 1000:\n    print(len(a))\n"
-    outcome = fix_source(source.encode(), "f.py", Config(target_versions=targets("py39")), unsafe=True)
+    outcome = fix_source(source.encode(), "f.py", Config(target_versions=targets("py39"), extend_select=("BL102",)), unsafe=True)
     placed = sorted((f.code, f.span.line) for f in outcome.applied)
     assert placed == [("BL101", 5), ("BL102", 3), ("BL102", 5)], placed
 

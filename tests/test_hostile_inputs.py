@@ -28,7 +28,7 @@ def run(tmp_path: Path, *args: str, timeout: float = 240):
     """`bytelint check` on good.py and the named paths, from tmp_path."""
     (tmp_path / "good.py").write_bytes(SLOW)
     proc = subprocess.run(
-        [BYTELINT, "check", "--no-cache", "--target-version", "py39", "good.py", *args],
+        [BYTELINT, "check", "--no-cache", "--target-version", "py39", "--extend-select", "BL102", "good.py", *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=timeout,
     )
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
@@ -263,7 +263,7 @@ def test_file_timeout_in_workers(tmp_path):
 
 def test_file_timeout_from_pyproject_and_when_fixing(tmp_path):
     _slow_tree(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.bytelint]\nfile-timeout = 1\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.bytelint]\nfile-timeout = 1\nextend-select = ["BL102"]\n')
     original = (tmp_path / "slow.py").read_bytes()
     assert_error(run(tmp_path, "slow.py", "-j", "1"), "slow.py", "took longer than 1 s")
     proc = subprocess.run(

@@ -28,7 +28,7 @@ def test_lint_and_fix_never_run_the_file(tmp_path):
     )
     (tmp_path / "evil.py").write_text(source)
     for command in (["check", "--no-cache"], ["fix", "--unsafe-fixes"]):
-        proc = subprocess.run([BYTELINT, *command, "--target-version", "py39", "evil.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([BYTELINT, *command, "--target-version", "py39", "--extend-select", "BL102", "evil.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
     assert "_len = len" in (tmp_path / "evil.py").read_text()  # the fix did run
     assert not marker.exists()
@@ -38,7 +38,7 @@ def test_killed_fix_leaves_every_file_whole(tmp_path):
     ref = tmp_path / "ref"
     ref.mkdir()
     (ref / "f.py").write_text(FN * 3)
-    args = ["fix", "--unsafe-fixes", "--quiet", "--target-version", "py39"]
+    args = ["fix", "--unsafe-fixes", "--quiet", "--target-version", "py39", "--extend-select", "BL102"]
     subprocess.run([BYTELINT, *args, "f.py"], cwd=ref, capture_output=True, timeout=120)
     original, fixed = (FN * 3).encode(), (ref / "f.py").read_bytes()
     assert fixed != original
@@ -64,7 +64,7 @@ def test_killed_fix_leaves_every_file_whole(tmp_path):
 def test_concurrent_checks_agree(tmp_path):
     for n in range(20):
         (tmp_path / f"m{n}.py").write_text(FN)
-    command = [BYTELINT, "check", "--target-version", "py39", "--output-format", "concise", "."]
+    command = [BYTELINT, "check", "--target-version", "py39", "--extend-select", "BL102", "--output-format", "concise", "."]
     procs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [1, 1]

@@ -115,6 +115,9 @@ def test_fix_hook_applies_only_safe_fixes(project, cache):
     proc = try_repo(project, "bytelint-fix", cache)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # A finding whose fix is not safe: reported, the file left alone, the hook fails.
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nrequires-python = ">=3.9"\n[tool.bytelint]\nextend-select = ["BL102"]\n'
+    )
     (project / "count.py").write_text(GLOBALS_IN_LOOP)
     proc = try_repo(project, "bytelint-fix", cache)
     output = proc.stdout + proc.stderr
