@@ -159,6 +159,8 @@ class EmptyCollectionCall(Rule):
         versions = file.targets_for(self)
 
         def is_empty_call(unit, instr) -> bool:
+            if instr.argval:
+                return False  # arguments (or keywords) passed: the callee's stack walk is not needed
             shape = call_shape(instr)
             if shape is None or shape.star or shape.positional or shape.keywords:
                 return False
