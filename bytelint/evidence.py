@@ -20,7 +20,7 @@ import libcst as cst
 
 from .bytecode import CodeUnit, Instr, Kind, Loop, ScopeKind
 from .results import Span
-from .weights import WAITING_WEIGHT, iteration_weight, waits, work_weight  # noqa: F401  (rules import them here)
+from .weights import WAITING_WEIGHT, instruction_count, iteration_weight, waits, work_weight  # noqa: F401  (rules import them here)
 
 # Code units that run inside their creator's frame logic: their loops add to the creator's depth.
 _NESTED_KINDS = (ScopeKind.COMPREHENSION, ScopeKind.GENEXPR)
@@ -250,7 +250,8 @@ def plural(count: int, noun: str) -> str:
 
 def dense_sites(sites: Iterable[Site], key, pays, weigh=None) -> List[Site]:
     """Keep the groups of sites (grouped by ``key(site)`` within each loop) for which
-    ``pays(group, weight)`` holds: the group's sites in a loop whose iteration weighs ``weight``."""
+    ``pays(group, weight)`` holds: the group's sites in a loop whose iteration weighs ``weight``
+    (``pays`` must hold for any lighter weight where it holds for a heavier one)."""
     groups: Dict[tuple, List[Site]] = defaultdict(list)
     for site in sites:
         groups[(id(site.loop), key(site))].append(site)
@@ -258,6 +259,8 @@ def dense_sites(sites: Iterable[Site], key, pays, weigh=None) -> List[Site]:
     weights: Dict[int, int] = {}
     for (loop_id, _), group in groups.items():
         loop = group[0].loop
+        if loop is not None and not pays(group, instruction_count(loop)):
+            continue  # every instruction weighs at least one: heavier still with its calls weighed
         if loop_id not in weights:
             weights[loop_id] = (weigh or iteration_weight)(loop)
         if pays(group, weights[loop_id]):

@@ -32,6 +32,14 @@ def _call_weight(call) -> int:
     return _CALL_WEIGHT["unknown"]
 
 
+def instruction_count(loop: Loop) -> int:
+    """The instructions of one ordinary iteration: a lower bound of both weights below."""
+    count = loop.memo.get("count")
+    if count is None:
+        count = loop.memo["count"] = sum(1 for instr in loop.hot_instrs() if instr.kind is not Kind.NOISE)
+    return count
+
+
 def iteration_weight(loop: Optional[Loop]) -> int:
     """A rough size of one ordinary iteration: its instructions, with calls counted as four
     (a call does far more work than a load). Used to judge whether saving a few lookups per
