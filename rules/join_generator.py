@@ -156,6 +156,8 @@ class JoinGenerator(Rule):
         makes_generator: Dict[int, bool] = {}  # the generator's code object is a constant of the calling unit
 
         def joins_generator(unit, instr) -> bool:
+            if instr.argval != 1:
+                return False  # `sep.join(...)` takes one argument: no stack walk for other calls
             found = makes_generator.get(id(unit))
             if found is None:
                 found = makes_generator[id(unit)] = any(child.kind is ScopeKind.GENEXPR for child in unit.children)
