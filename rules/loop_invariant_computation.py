@@ -184,14 +184,16 @@ class LoopInvariantComputation(Rule):
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
-            instrs = unit.match_instrs
-            for k, instr in enumerate(instrs):
-                if instr.kind is not Kind.GLOBAL_LOAD:
-                    continue
+            instrs = unit.instrs
+            for instr in unit.instrs_of(_GLOBAL_LOADS):
+                following = None
                 if instr.name in builtins:
                     name = instr.name
-                elif instr.name in math and k + 1 < len(instrs) and instrs[k + 1].name in _MATH:
-                    name = f"{instr.name}.{instrs[k + 1].name}"
+                elif instr.name in math:
+                    following = next((i for i in instrs[instr.index + 1 :] if i.kind is not Kind.NOISE), None)
+                    if following is None or following.name not in _MATH:
+                        continue
+                    name = f"{instr.name}.{following.name}"
                 else:
                     continue
                 loop = unit.hot_loop_of(instr)
@@ -202,7 +204,7 @@ class LoopInvariantComputation(Rule):
                 linear = name in _LINEAR or name.rsplit(".", 1)[-1] in _MATH_LINEAR
                 if loop is not None and not linear and iteration_weight(loop) > _WEIGHT_PER_CALL:
                     continue
-                callee = instrs[k + 1] if "." in name else instr
+                callee = following if following is not None else instr
                 if _not_invariant(unit, callee, loop, pure):
                     continue
                 sites.append(Site(unit, instr, loop, name))
@@ -410,6 +412,7 @@ def _references(sites) -> set:
 
 
 _LOCAL_LOADS = (Kind.FAST_LOAD, Kind.DEREF_LOAD)
+_GLOBAL_LOADS = frozenset({Kind.GLOBAL_LOAD})
 
 
 def _code(node: cst.CSTNode) -> str:
