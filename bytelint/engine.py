@@ -5,7 +5,8 @@ Pipeline per file, cheapest first:
 2. ask every enabled rule for bytecode evidence; a file where no rule has any is done here,
    without a libcst tree (most clean files stop at this step);
 3. parse once with libcst, resolve positions, walk once, dispatching each node to the rules
-   registered for its type, with the scope and loop context kept by the engine;
+   registered for its type, with the scope and loop context kept by the engine (a rule that
+   can report from ``ast`` trees does so when no fix text is printed: syntax.py);
 4. drop suppressed findings, sort, return plain data.
 
 ``lint_source`` never raises: an unexpected exception becomes the file's error result.
