@@ -13,8 +13,8 @@ For each project (pinned sdist from the package index, which ships its test suit
    test requirements; downloads and venvs are cached, ``--fresh`` redoes them;
 2. stage ``before``: count bytelint's findings in the project's source package (never its
    tests), run the test suite (``pytest --junitxml``), keep a copy of the source package;
-3. stage ``safe``: ``bytelint fix --target-version T`` (T = the project's requires-python
-   minimum, else py39), run the tests again; stage ``unsafe``: ``bytelint fix --unsafe-fixes``,
+3. stage ``safe``: ``bytelint fix --target-version T --select ALL`` (T = the project's
+   requires-python minimum, else py39; every rule, the opt-in ones too), run the tests again; stage ``unsafe``: ``bytelint fix --unsafe-fixes``,
    run the tests again. After each fix, every changed file must also compile on every bytelint
    interpreter (``.venvs/py3X``) the target version covers;
 4. time a deterministic workload of the library on each stage's copy of the source package,
@@ -317,7 +317,7 @@ def target_version(project_dir: str) -> str:
 
 def bytelint_findings(bytelint: str, target: str, cwd: str, package: str) -> List[dict]:
     result = run_cmd(
-        [bytelint, "check", "--target-version", target, "--output-format", "json", "--exit-zero",
+        [bytelint, "check", "--target-version", target, "--select", "ALL", "--output-format", "json", "--exit-zero",
          "--no-respect-gitignore", package],
         cwd=cwd,
     )
@@ -333,7 +333,7 @@ DROPPED_LINE = re.compile(
 
 
 def bytelint_fix(bytelint: str, target: str, cwd: str, package: str, unsafe: bool) -> dict:
-    args = [bytelint, "fix", "--target-version", target, "--show-fixes", "--no-respect-gitignore"]
+    args = [bytelint, "fix", "--target-version", target, "--select", "ALL", "--show-fixes", "--no-respect-gitignore"]
     if unsafe:
         args.append("--unsafe-fixes")
     result = run_cmd(args + [package], cwd=cwd, timeout=900)

@@ -284,7 +284,9 @@ def enabled_codes(
     enabled = _apply_layer(set(), codes, tuple(config.select) + tuple(config.extend_select), config.ignore)
     if config.cli_select is not None or config.cli_ignore:
         enabled = _apply_layer(enabled, codes, config.cli_select, config.cli_ignore)
-    explicit = {s.upper() for s in (*config.select, *config.extend_select, *(config.cli_select or ()))}
+    # named where the selection is made: `--select` replaces the file's selection
+    named = config.cli_select if config.cli_select is not None else (*config.select, *config.extend_select)
+    explicit = {s.upper() for s in named}
     held_back = set() if config.preview else set(preview_codes)
     if "ALL" not in explicit:  # `select = ["ALL"]` means every rule, the opt-in ones too
         held_back |= set(opt_in_codes)

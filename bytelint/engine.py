@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import bisect
 import gc
-from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
@@ -248,7 +248,12 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     if from_ast:
         from . import syntax
 
-        ast_reports = [(rule, report, span, _fix_offered(report)) for rule, report, span in syntax.report(file, from_ast)]
+        try:
+            ast_reports = [(rule, report, span, _fix_offered(report)) for rule, report, span in syntax.report(file, from_ast)]
+        except syntax.Unplaceable:  # their libcst checks, then
+            for rule, evidence in from_ast:
+                for node_type in rule.node_types:
+                    dispatch.setdefault(node_type, []).append((rule, evidence, sorted(set(evidence.lines()))))
     if not dispatch:
         return _findings(path, ast_reports, suppressions)
 
@@ -286,10 +291,8 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
                     spans.append((1, total))  # a region that does not parse alone: take the file
                     reports.clear()
                     continue
-                return FileResult(
-                    path,
-                    notices=(f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})",),
-                )
+                notice = f"source checks skipped: libcst cannot parse this file ({_one_line(exc)})"
+                return replace(_findings(path, ast_reports, suppressions), notices=(notice,))
             positions = codegen.positions(module)
             ctx = NodeContext(file, positions, line_offset=first - 1)
             ctx.scopes.append((module, "module", []))
@@ -439,12 +442,3 @@ def _compiler_error(source: str, message: str) -> bool:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def lint_rules_for(config: Config) -> List[Rule]:
-    return select_rules(config)
-
-
-def iter_findings(results: Iterable[FileResult]) -> Iterable[Finding]:
-    for result in results:
-        yield from result.findings

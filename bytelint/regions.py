@@ -140,7 +140,8 @@ def blank_statements(
     read any statement of the scope (function, class or module) holding the line. Left out:
     every statement, in the blocks of scopes that no such rule reads, that holds none of these
     lines (decorators and all; never inside a loop, which a check may read whole; a block keeps
-    its first statement, as none may be empty). The statements are found with ``ast``, a tenth
+    its first statement, as none may be empty, and its `global`, `nonlocal` and value-less
+    annotated statements, which compile to nothing). The statements are found with ``ast``, a tenth
     of libcst's cost, in the region's text with *blanks* (methods already left out) emptied.
     Returns every range to leave out: *blanks* and these, or these alone where *blanks* leave
     text that does not parse (a method alone in an ``if``), or [] where the region does not
@@ -190,7 +191,7 @@ def blank_statements(
 
     def block(statements) -> None:
         spans = [extent(s) for s in statements]
-        holding = [_holds(wanted, span) for span in spans]
+        holding = [_holds(wanted, span) or _declares(s) for s, span in zip(statements, spans)]
         if not any(holding):
             holding[0] = True  # no block may be empty: its first statement stays
         kept = {line for span, held in zip(spans, holding) if held for line in span}
@@ -207,6 +208,13 @@ def blank_statements(
 
     block(module.body)
     return base + dropped
+
+
+def _declares(statement: Any) -> bool:
+    """A statement the bytecode does not show but checks read: `global x`, `nonlocal x`, an
+    annotation without a value (`x: int` makes `x` a local of the function)."""
+    name = type(statement).__name__
+    return name in ("Global", "Nonlocal") or (name == "AnnAssign" and statement.value is None)
 
 
 def _holds(lines: List[int], span: Tuple[int, int]) -> bool:

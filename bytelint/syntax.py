@@ -21,6 +21,7 @@ import tokenize
 from typing import Any, List, Sequence, Tuple
 
 from . import regions
+from .bytecode import RUNNING_VERSION
 from .results import Span
 from .tree import region_text
 
@@ -36,6 +37,7 @@ SCOPE_KINDS = {
 }
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+_BROKEN_FSTRINGS = RUNNING_VERSION < (3, 10)  # the running interpreter's ast module
 
 
 class SyntaxContext:
@@ -156,9 +158,14 @@ def _without_comment(text: str) -> str:
     return text
 
 
+class Unplaceable(Exception):
+    """The ``ast`` cannot place a node the rules must see: the engine asks libcst instead."""
+
+
 def report(file: Any, entries: Sequence[Tuple[Any, Any]]) -> List[Tuple[Any, Any, Span]]:
     """Run ``check_syntax`` of each (rule, evidence) over the ``ast`` of the regions holding
-    its evidence: (rule, report, span) for each finding."""
+    its evidence: (rule, report, span) for each finding. Raises ``Unplaceable`` where ``ast``
+    positions are wrong (on 3.9, inside an f-string that spans lines)."""
     lines = file.source.lines
     total = len(lines)
     wanted: set = set()
@@ -199,6 +206,8 @@ def _walk(file, module: ast.Module, offset: int, entries, wanted: List[int]) -> 
         first = getattr(node, "lineno", None)
         if first is not None and not regions._holds(local, (first, node.end_lineno or first)):
             return False
+        if _BROKEN_FSTRINGS and isinstance(node, ast.JoinedStr) and node.end_lineno != first:
+            raise Unplaceable("3.9 places the expressions of an f-string that spans lines wrongly")
         handlers = dispatch.get(type(node))
         if handlers:
             for rule, evidence, lines in handlers:

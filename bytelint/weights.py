@@ -83,8 +83,6 @@ WAITING_WEIGHT = 10**6
 
 def _waiting(loop: Loop) -> int:
     """``WAITING_WEIGHT`` if one ordinary iteration of *loop* calls a function that waits."""
-    if _WAITS.isdisjoint(loop.unit.code.co_names):
-        return 0
     return WAITING_WEIGHT if waits(loop) else 0
 
 
@@ -93,8 +91,9 @@ def waits(loop: Loop) -> bool:
     name, or as a method or module attribute)?"""
     from .bytecode.operands import call_shape
 
-    if _WAITS.isdisjoint(loop.unit.code.co_names):
-        return False
+    code = loop.unit.code
+    if _WAITS.isdisjoint(code.co_names) and _WAITS.isdisjoint(code.co_varnames) and _WAITS.isdisjoint(code.co_freevars):
+        return False  # no such name in the code: no call of one
     for instr in loop.hot_instrs():
         if instr.kind is Kind.CALL:
             shape = call_shape(instr)

@@ -119,6 +119,8 @@ def test_opt_in_rules_run_only_when_named(tmp_path):
     ):
         assert "BL102" in enabled_codes(config, CODES, opt_in_codes=opt_in), config
     assert "BL102" not in enabled_codes(Config(extend_select=("BL102",), ignore=("BL102",)), CODES, opt_in_codes=opt_in)
+    # `--select` replaces the file's selection, and with it the file's naming of the rule
+    assert "BL102" not in enabled_codes(Config(extend_select=("BL102",), cli_select=("BL1",)), CODES, opt_in_codes=opt_in)
 
 
 def test_global_lookup_in_loop_is_opt_in():

@@ -173,3 +173,22 @@ def test_a_method_alone_in_an_if_of_its_class_is_left_in():
     ast.parse(tree.region_text(text.lines, *span, blanks))
     without_indents = regions.blank_members(module, [span], [9])[span]
     assert (5, 6) in without_indents  # what the file's lines avoid: an `if` left without a body
+
+
+def test_declarations_the_bytecode_does_not_show_stay(monkeypatch):
+    # `nonlocal ok` compiles to nothing, yet BL306 must see it (the list belongs to g, and a
+    # set there would break g's `ok[0]`); `set: type` makes `set` a local that the fix's
+    # `set(...)` call would then find unbound.
+    padding = "".join(f"        v{i} = str({i})\n" for i in range(45))
+    source = (
+        "def g(xs, ys):\n    ok = None\n    def f():\n        nonlocal ok\n" + padding
+        + "        ok = list(ys)\n        return [x for x in xs if x in ok]\n    return f, ok[0]\n\n"
+        "def h(xs, ys):\n    set: type\n" + padding.replace("        ", "    ")
+        + "    ok = list(ys)\n    return [x for x in xs if x in ok]\n"
+    )
+    found, parsed = _lint(source, ("BL306",), monkeypatch)
+    whole, _ = _lint(source, ("BL306",), monkeypatch, whole=True)
+    assert found == whole
+    assert "nonlocal ok" in parsed[0] and "set: type" in "".join(parsed) and "v7 = " not in parsed[0]
+    g_end = source[: source.index("def h")].count("\n")
+    assert all(f.span.line > g_end and f.fix is None for f in found), found

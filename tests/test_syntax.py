@@ -64,10 +64,12 @@ def f(xs, ys, d):
     keyed = {k: str(v) for k, v in d.items()}
     squares = set((abs(v) for v in ys))
     text = "é" + "".join(str(len(x)) for x in xs)
+    table = f'''rows:
+  {[str(len(x)) for x in xs]} {sum(abs(y) for y in ys)}'''  # 3.9's ast misplaces these
     async def g(stream):
         async for item in stream:
             out.append(len(item))
-    return out, total, nested, keyed, squares, text, g, (lambda zs: [abs(z) for z in zs])
+    return out, total, nested, keyed, squares, text, table, g, (lambda zs: [abs(z) for z in zs])
 
 
 class C:
