@@ -44,17 +44,7 @@ def iteration_weight(loop: Optional[Loop]) -> int:
     """A rough size of one ordinary iteration: its instructions, with calls counted as four
     (a call does far more work than a load). Used to judge whether saving a few lookups per
     iteration is measurable (see the rules' benchmarks)."""
-    if loop is None:
-        return 0
-    weight = loop.memo.get("iteration")
-    if weight is None:
-        weight = _waiting(loop)
-        for instr in loop.hot_instrs():
-            if instr.kind is Kind.NOISE:
-                continue
-            weight += 4 if instr.kind is Kind.CALL else 1
-        loop.memo["iteration"] = weight
-    return weight
+    return _weight(loop, "iteration", _FLAT_CALL)
 
 
 def work_weight(loop: Optional[Loop]) -> int:
@@ -62,16 +52,26 @@ def work_weight(loop: Optional[Loop]) -> int:
     instructions, a method or unknown callable twelve, a module-level Python function or class
     twenty (a frame, its body, its return). Loops that call Python code do far more per
     iteration than their own instructions show, so a saved lookup matters less there."""
+    return _weight(loop, "work", _call_weight)
+
+
+def _FLAT_CALL(call) -> int:  # iteration_weight: every call alike
+    return 4
+
+
+def _weight(loop: Optional[Loop], key: str, call_weight) -> int:
+    """One ordinary iteration's instructions, each call weighing ``call_weight(call)``, plus
+    ``WAITING_WEIGHT`` if it waits; computed once per loop and ``key``."""
     if loop is None:
         return 0
-    weight = loop.memo.get("work")
+    weight = loop.memo.get(key)
     if weight is None:
-        weight = _waiting(loop)
+        weight = WAITING_WEIGHT if waits(loop) else 0
         for instr in loop.hot_instrs():
             if instr.kind is Kind.NOISE:
                 continue
-            weight += _call_weight(instr) if instr.kind is Kind.CALL else 1
-        loop.memo["work"] = weight
+            weight += call_weight(instr) if instr.kind is Kind.CALL else 1
+        loop.memo[key] = weight
     return weight
 
 
@@ -81,14 +81,16 @@ _WAITS = frozenset({"sleep", "input", "wait"})
 WAITING_WEIGHT = 10**6
 
 
-def _waiting(loop: Loop) -> int:
-    """``WAITING_WEIGHT`` if one ordinary iteration of *loop* calls a function that waits."""
-    return WAITING_WEIGHT if waits(loop) else 0
-
-
 def waits(loop: Loop) -> bool:
     """Does one ordinary iteration of *loop* call ``sleep``, ``input`` or ``wait`` (as a
-    name, or as a method or module attribute)?"""
+    name, or as a method or module attribute)? Decided once per loop."""
+    found = loop.memo.get("waits")
+    if found is None:
+        found = loop.memo["waits"] = _calls_a_wait(loop)
+    return found
+
+
+def _calls_a_wait(loop: Loop) -> bool:
     from .bytecode.operands import call_shape
 
     code = loop.unit.code
