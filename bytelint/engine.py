@@ -21,14 +21,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from . import bytecode, codegen, regions, suppression, tree
+from . import bytecode, codegen, regions, suppression, tree, uncompiled
 from .config import Config, enabled_codes, ignored_for_path
 from .registry import all_rules
 from .edits import edits_between
 from .results import FileResult, Finding, Fix, Span
 from .rule import Report, Rule
 from .source import SourceError, SourceText, decode
-from .versions import Version, format_version
+from .versions import Version
 
 tree.install_fast_visits()  # rules' read-only libcst visitors: same calls, no tree copies
 
@@ -224,11 +224,12 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
 
     compiled = bytecode.compile_source(source, path)
     if compiled.code is None:
-        return _without_bytecode(path, text, compiled)
+        return uncompiled.without_bytecode(path, text, compiled)
 
     file = FileContext(path=path, source=text, code=compiled.code, config=config)
     dispatch: Dict[type, List[Tuple[Rule, Any, Optional[List[int]]]]] = {}
     from_ast: List[Tuple[Rule, Any]] = []  # rules reporting from ast trees (syntax.py)
+    screened: List[Tuple[Rule, Any]] = []  # rules ruling candidates out on ast trees first
     for rule in rules:
         if suppressions.file and suppression._covers(suppressions.file, rule.code):
             continue
@@ -237,23 +238,31 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
         evidence = rule.evidence(file)
         if not evidence:
             continue
-        lines_of = getattr(evidence, "lines", None)
-        if rule.syntax_types and not config.fix_edits and lines_of is not None:
-            from_ast.append((rule, evidence))
-            continue
-        lines = sorted(set(lines_of())) if lines_of is not None else None
-        for node_type in rule.node_types:
-            dispatch.setdefault(node_type, []).append((rule, evidence, lines))
+        if hasattr(evidence, "lines"):
+            if rule.syntax_types and not config.fix_edits:
+                from_ast.append((rule, evidence))
+                continue
+            if rule.screen_types and hasattr(evidence, "narrowed"):
+                screened.append((rule, evidence))
+                continue
+        _dispatch(dispatch, rule, evidence)
     ast_reports: List[Tuple[Rule, Report, Span, Optional[Fix]]] = []
-    if from_ast:
+    if from_ast or screened:
         from . import syntax
 
         try:
-            ast_reports = [(rule, report, span, _fix_offered(report)) for rule, report, span in syntax.report(file, from_ast)]
-        except syntax.Unplaceable:  # their libcst checks, then
-            for rule, evidence in from_ast:
-                for node_type in rule.node_types:
-                    dispatch.setdefault(node_type, []).append((rule, evidence, sorted(set(evidence.lines()))))
+            found, kept = syntax.run(file, from_ast, screened)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # ast cannot read it: libcst alone
+            found, kept = None, {}
+        if found is None:  # their libcst checks, then
+            screened += from_ast
+        else:
+            ast_reports = [(rule, report, span, _fix_offered(report)) for rule, report, span in found]
+        for rule, evidence in screened:
+            if id(rule) in kept:
+                evidence = evidence.narrowed(kept[id(rule)])
+            if evidence:
+                _dispatch(dispatch, rule, evidence)
     if not dispatch:
         return _findings(path, ast_reports, suppressions)
 
@@ -316,6 +325,13 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
             gc.enable()
 
     return _findings(path, ast_reports + reports, suppressions)
+
+
+def _dispatch(dispatch: Dict[type, list], rule: Rule, evidence: Any) -> None:
+    lines_of = getattr(evidence, "lines", None)
+    lines = sorted(set(lines_of())) if lines_of is not None else None
+    for node_type in rule.node_types:
+        dispatch.setdefault(node_type, []).append((rule, evidence, lines))
 
 
 def _findings(path: str, reports, suppressions) -> FileResult:
@@ -386,57 +402,6 @@ def _fix_of(
     if not edits:
         return None
     return Fix(edits=edits, safe=spec.safe, description=spec.description, priority=spec.priority)
-
-
-# Compiler limits that no newer Python lifts: such a file is an error, not "newer syntax".
-_COMPILER_LIMITS = ("too many nested parentheses", "too many statically nested blocks", "too deeply nested", "too complex")
-
-
-def _without_bytecode(path: str, text: SourceText, compiled: Any) -> FileResult:
-    """compile() failed. If libcst can parse the file it is (probably) syntax newer than this
-    interpreter: skip the bytecode-confirmed checks with a notice. Otherwise it is an error."""
-    message = compiled.error or "cannot compile"
-    newest = bytecode.SUPPORTED_VERSIONS[-1]
-    if message.startswith("SyntaxError") and bytecode.RUNNING_VERSION < newest and not any(
-        limit in message for limit in _COMPILER_LIMITS
-    ) and not _compiler_error(text.text, message):
-        try:
-            cst.parse_module(text.text)
-        except Exception:
-            pass
-        else:
-            running = format_version(bytecode.RUNNING_VERSION)
-            return FileResult(
-                path,
-                notices=(
-                    f"bytecode checks skipped: Python {running} cannot compile this file "
-                    f"({message}); it may use newer syntax: run bytelint under a newer Python",
-                ),
-            )
-    return FileResult(path, error=message)
-
-
-# Compiler (not parser) errors that a newer Python does lift.
-_LIFTED_LATER = ("asynchronous comprehension outside of an asynchronous function",)
-
-
-def _compiler_error(source: str, message: str) -> bool:
-    """Does this interpreter's parser accept the file, so that compile() failed in a later
-    stage (a misplaced or unknown `from __future__` import, `return` outside a function, a
-    duplicate argument)? Newer syntax fails in the parser; these errors are the file's own."""
-    import ast
-
-    if any(text in message for text in _LIFTED_LATER):
-        return False
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the file's own SyntaxWarnings are not ours to print
-            ast.parse(source)
-    except Exception:  # SyntaxError, or too deep for this parser: leave it to libcst
-        return False
-    return True
 
 
 def _one_line(exc: BaseException) -> str:

@@ -128,6 +128,10 @@ class Rule:
     # the nesting of scopes and loops reports from ``ast`` trees when no fix text is printed
     # (syntax.py); ``check`` on libcst still builds its fixes.
     syntax_types: ClassVar[Tuple[type, ...]] = ()
+    # ``ast`` node types for ``screen``: a cheap first look at the candidates the evidence
+    # points at, before any libcst tree is built (syntax.py); the evidence must offer
+    # ``narrowed(lines)`` (``SiteIndex`` does).
+    screen_types: ClassVar[Tuple[type, ...]] = ()
     # Names (globals, builtins or attributes) the pattern cannot do without: when no code
     # object of a module refers to any of them, the engine skips the rule's bytecode half.
     requires_names: ClassVar[FrozenSet[str]] = frozenset()
@@ -141,6 +145,15 @@ class Rule:
     def check_syntax(self, node: Any, ctx: Any, evidence: Any) -> Iterable[Report]:  # syntax.SyntaxContext
         """``check`` on an ``ast`` node of one of ``syntax_types``: the same findings."""
         return ()
+
+    def screen(self, node: Any, ctx: Any, evidence: Any) -> bool:  # syntax.SyntaxContext
+        """May ``check`` report on this ``ast`` node's libcst twin? A cheap necessary
+        condition: False is a promise that it reports nothing there. The engine then drops the
+        evidence on the node's lines, unless another screened node holding them (an inner loop)
+        passes; so a screened rule's ``check`` must report only on the twins of its
+        ``screen_types`` nodes, from evidence inside them. ``tests/test_syntax.py`` runs every
+        example with and without the screen."""
+        return True
 
     def check(self, node: cst.CSTNode, ctx: "Any", evidence: Any) -> Iterable[Report]:
         return ()

@@ -16,9 +16,10 @@ lambda, comprehension) and the loops around the node, and spans as libcst positi
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import tokenize
-from typing import Any, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import regions
 from .bytecode import RUNNING_VERSION
@@ -158,88 +159,112 @@ def _without_comment(text: str) -> str:
     return text
 
 
-class Unplaceable(Exception):
-    """The ``ast`` cannot place a node the rules must see: the engine asks libcst instead."""
+def run(file: Any, reporting: Sequence[Tuple[Any, Any]], screening: Sequence[Tuple[Any, Any]] = ()) -> Tuple[Optional[List[Tuple[Any, Any, Span]]], Dict[int, Set[int]]]:
+    """One pass over the ``ast`` of the regions holding the evidence of these rules.
 
+    *reporting*: (rule, evidence) pairs whose ``check_syntax`` reports; their findings come back
+    as (rule, report, span), or None where ``ast`` positions are wrong (on 3.9, inside an
+    f-string that spans lines): their libcst checks must report then.
 
-def report(file: Any, entries: Sequence[Tuple[Any, Any]]) -> List[Tuple[Any, Any, Span]]:
-    """Run ``check_syntax`` of each (rule, evidence) over the ``ast`` of the regions holding
-    its evidence: (rule, report, span) for each finding. Raises ``Unplaceable`` where ``ast``
-    positions are wrong (on 3.9, inside an f-string that spans lines)."""
+    *screening*: (rule, evidence) pairs whose ``screen`` rules nodes out (``Rule.screen``);
+    for each such rule (by ``id``) the evidence lines to keep: those outside every node of its
+    ``screen_types``, and those inside a node it did not rule out."""
     lines = file.source.lines
     total = len(lines)
-    wanted: set = set()
-    for _rule, evidence in entries:
+    wanted: Set[int] = set()
+    for _rule, evidence in (*reporting, *screening):
         wanted.update(evidence.lines())
     spans = regions.regions(total, regions.cut_lines(file.bytecode, lines), wanted)
     blanks = regions.blank_members(file.bytecode, spans, wanted, lines)  # methods without evidence
-    found: List[Tuple[Any, Any, Span]] = []
-    for first, last in spans:
-        try:
-            module = ast.parse(region_text(lines, first, last, blanks.get((first, last), ())))
-        except _PARSE_ERRORS:
-            if (first, last) == (1, total):
-                raise
-            return report_whole(file, entries)
-        found.extend(_walk(file, module, first - 1, entries, sorted(wanted)))
-    return found
+    walk = _Walk(file, reporting, screening, sorted(wanted))
+    try:
+        modules = [(ast.parse(region_text(lines, first, last, blanks.get((first, last), ()))), first - 1) for first, last in spans]
+    except _PARSE_ERRORS:  # a region that does not parse alone: the whole file
+        modules = [(ast.parse("".join(lines)), 0)]
+    for module, offset in modules:
+        walk.run(module, offset)
+    return (walk.found if walk.placeable else None), walk.kept()
 
 
-def report_whole(file: Any, entries) -> List[Tuple[Any, Any, Span]]:
-    module = ast.parse("".join(file.source.lines))
-    wanted = sorted({line for _rule, evidence in entries for line in evidence.lines()})
-    return _walk(file, module, 0, entries, wanted)
+class _Walk:
+    """The walk of ``run``: scopes and loops kept in a ``SyntaxContext``, each node of a
+    rule's types handed to it when it holds that rule's evidence."""
 
+    def __init__(self, file: Any, reporting, screening, wanted: List[int]) -> None:
+        self.file = file
+        self.wanted = wanted
+        self.found: List[Tuple[Any, Any, Span]] = []
+        self.placeable = True
+        self.strict = False
+        self.reports: Dict[type, list] = {}
+        self.screens: Dict[type, list] = {}
+        for table, entries, types in ((self.reports, reporting, "syntax_types"), (self.screens, screening, "screen_types")):
+            for rule, evidence in entries:
+                held = sorted(evidence.lines())
+                for node_type in getattr(rule, types):
+                    table.setdefault(node_type, []).append((rule, evidence, held))
+        self.all_lines = {id(rule): set(evidence.lines()) for rule, evidence in screening}
+        self.seen: Dict[int, Set[int]] = {id(rule): set() for rule, _ in screening}
+        self.passed: Dict[int, Set[int]] = {id(rule): set() for rule, _ in screening}
 
-def _walk(file, module: ast.Module, offset: int, entries, wanted: List[int]) -> List[Tuple[Any, Any, Span]]:
-    ctx = SyntaxContext(file, offset)
-    ctx.scopes.append((module, "module", []))
-    dispatch: dict = {}
-    for rule, evidence in entries:
-        lines = sorted(evidence.lines())
-        for node_type in rule.syntax_types:
-            dispatch.setdefault(node_type, []).append((rule, evidence, lines))
-    found: List[Tuple[Any, Any, Span]] = []
-    local = [line - offset for line in wanted]
+    def kept(self) -> Dict[int, Set[int]]:
+        return {key: (lines - self.seen[key]) | self.passed[key] for key, lines in self.all_lines.items()}
 
-    def enter(node: ast.AST) -> bool:
-        first = getattr(node, "lineno", None)
-        if first is not None and not regions._holds(local, (first, node.end_lineno or first)):
-            return False
-        if _BROKEN_FSTRINGS and isinstance(node, ast.JoinedStr) and node.end_lineno != first:
-            raise Unplaceable("3.9 places the expressions of an f-string that spans lines wrongly")
-        handlers = dispatch.get(type(node))
-        if handlers:
-            for rule, evidence, lines in handlers:
-                if first is not None and not regions._holds(lines, (first + offset, (node.end_lineno or first) + offset)):
+    def run(self, module: ast.Module, offset: int) -> None:
+        ctx = SyntaxContext(self.file, offset)
+        ctx.scopes.append((module, "module", []))
+        local = [line - offset for line in self.wanted]
+        self.strict = _BROKEN_FSTRINGS and bool(self.reports)
+        reports, screens, found = self.reports, self.screens, self.found
+
+        def enter(node: ast.AST) -> bool:
+            first = getattr(node, "lineno", None)
+            if first is not None:
+                last = node.end_lineno or first
+                if not regions._holds(local, (first, last)):
+                    return False
+                if self.strict and isinstance(node, ast.JoinedStr) and last != first:
+                    self.placeable = self.strict = False  # 3.9 misplaces what such an f-string holds
+                    found.clear()
+                    reports.clear()
+                first, last = first + offset, last + offset
+            for rule, evidence, lines in reports.get(type(node), ()):
+                if first is not None and not regions._holds(lines, (first, last)):
                     continue
                 for item in rule.check_syntax(node, ctx, evidence):
                     found.append((rule, item, item.span or ctx.span(node)))
-        kind = SCOPE_KINDS.get(type(node))
-        if kind is not None:
-            ctx.scopes.append((node, kind, []))
-        elif isinstance(node, LOOP_TYPES):
-            ctx.scopes[-1][2].append(node)
-        ctx.ancestors.append(node)
-        return True
+            for rule, evidence, lines in screens.get(type(node), ()):
+                if first is None:
+                    continue
+                held = lines[bisect.bisect_left(lines, first) : bisect.bisect_right(lines, last)]
+                if held:
+                    self.seen[id(rule)].update(held)
+                    if rule.screen(node, ctx, evidence):
+                        self.passed[id(rule)].update(held)
+            kind = SCOPE_KINDS.get(type(node))
+            if kind is not None:
+                ctx.scopes.append((node, kind, []))
+            elif isinstance(node, LOOP_TYPES):
+                ctx.scopes[-1][2].append(node)
+            ctx.ancestors.append(node)
+            return True
 
-    def leave(node: ast.AST) -> None:
-        ctx.ancestors.pop()
-        if type(node) in SCOPE_KINDS:
-            ctx.scopes.pop()
-        elif isinstance(node, LOOP_TYPES):
-            ctx.scopes[-1][2].pop()
+        def leave(node: ast.AST) -> None:
+            ctx.ancestors.pop()
+            if type(node) in SCOPE_KINDS:
+                ctx.scopes.pop()
+            elif isinstance(node, LOOP_TYPES):
+                ctx.scopes[-1][2].pop()
 
-    # an explicit stack, not recursion: deeply nested code must not exhaust Python's stack
-    work: List[Tuple[bool, ast.AST]] = [(False, statement) for statement in reversed(module.body)]
-    while work:
-        leaving, node = work.pop()
-        if leaving:
-            leave(node)
-        elif enter(node):
-            work.append((True, node))
-            work.extend((False, child) for child in reversed(list(ast.iter_child_nodes(node))))
-    return found
+        # an explicit stack, not recursion: deeply nested code must not exhaust Python's stack
+        work: List[Tuple[bool, ast.AST]] = [(False, statement) for statement in reversed(module.body)]
+        while work:
+            leaving, node = work.pop()
+            if leaving:
+                leave(node)
+            elif enter(node):
+                work.append((True, node))
+                work.extend((False, child) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 # --- the engine's helpers, for ast nodes -----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Iterable, List, Optional, Tuple
 
 import libcst as cst
@@ -161,6 +162,28 @@ class ExceptionAsControlFlow(Rule):
                     if loop is not None:
                         sites.append(Site(unit, instr, loop))
         return SiteIndex(sites)
+
+    # Most `try` statements in loops guard more than one lookup: ``screen`` rules them out on
+    # the ``ast`` tree, before a libcst tree is built for them.
+    screen_types = (ast.Try,)
+
+    def screen(self, node: ast.Try, ctx, evidence: SiteIndex) -> bool:
+        """``check``'s shape tests, on ``ast``, each as loose as its libcst twin or looser: one
+        statement guarded, one handler catching lookup errors or StopIteration by name and
+        doing one `continue`, `pass` or assignment."""
+        if node.finalbody or len(node.handlers) != 1 or len(node.body) != 1:
+            return False
+        if not isinstance(node.body[0], (ast.Assign, ast.AugAssign, ast.Expr, ast.Delete)):
+            return False
+        handler = node.handlers[0]
+        kind = handler.type
+        names = [e for e in kind.elts] if isinstance(kind, ast.Tuple) else [kind]
+        if not names or not all(isinstance(e, ast.Name) for e in names):
+            return False
+        caught = {e.id for e in names}
+        if not (caught <= _LOOKUP_ERRORS or caught == {"StopIteration"}):
+            return False
+        return len(handler.body) == 1 and isinstance(handler.body[0], (ast.Continue, ast.Pass, ast.Assign))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.finalbody is not None or len(node.handlers) != 1:

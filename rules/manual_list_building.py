@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
+from bytelint import syntax
 from bytelint.bytecode import VERSION_FACTS, Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer
 from bytelint.engine import FileContext, NodeContext
@@ -19,6 +21,7 @@ from bytelint.evidence import (
     iteration_weight,
 )
 from bytelint.fixfacts import child_position, comments_in, comprehensions_inlined, introspects, owner_unit, renumbers_code_objects
+from bytelint.results import Span
 from bytelint.rewrites import names_in
 from bytelint.rule import FixSpec, Invalid, Report, Rule, Valid
 from bytelint.versions import describe
@@ -236,6 +239,33 @@ class ManualListBuilding(Rule):
         return SiteIndex(
             site for site in _collecting_sites(file) if any(site.extra[2] <= _limit(site.extra[1], v) for v in targets)
         )
+
+    # Most `append` calls in cheap loops are not the loop's only statement: ``screen`` rules
+    # those loops out on the ``ast`` tree before a libcst tree is built for their function.
+    screen_types = (ast.For,)
+
+    def screen(self, node: ast.For, ctx: syntax.SyntaxContext, evidence: SiteIndex) -> bool:
+        """``check``'s shape tests, on ``ast``: `for`s and `if`s around one collecting statement
+        holding a site, the container named once in the loop and last mentioned before it by
+        an assignment of an empty container, no walrus, `yield` or `await`, no `try` around."""
+        if node.orelse or syntax.function_scope(ctx)[1] not in ("function", "module"):
+            return False
+        collect = _ast_shape(node)
+        name, kind = _ast_collected(collect) if collect is not None else (None, None)
+        if name is None:
+            return False
+        wide = ctx.span(collect)
+        sites = evidence.within(Span(wide.line, 0, wide.end_line, 1 << 30))
+        if not any(s.extra[0] == name and s.extra[1] == kind for s in sites):
+            return False
+        uses = 0
+        for each in ast.walk(node):
+            if isinstance(each, ast.Name) and each.id == name:
+                uses += 1
+            elif isinstance(each, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
+                return False
+        # libcst counts every Name node (attributes, keywords too): its one use is at most ours
+        return uses == 1 and not _ast_inside_try(ctx) and _ast_fresh_before(node, name, kind, ctx)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.asynchronous is not None or node.orelse is not None:
@@ -532,6 +562,85 @@ class _LaterUses(cst.CSTVisitor):
             span = self.ctx.span(node)
             if (span.line, span.col) >= self.after:
                 self.found = True
+
+
+# --- source, on ast (``ManualListBuilding.screen``): each test as loose as its libcst twin or
+# looser, never stricter
+
+def _ast_single(body: List[ast.stmt]) -> Optional[ast.stmt]:
+    return body[0] if len(body) == 1 else None
+
+
+def _ast_shape(loop: ast.For) -> Optional[ast.stmt]:
+    """``_comprehension_shape``'s collecting statement."""
+    statement = _ast_single(loop.body)
+    while statement is not None:
+        if isinstance(statement, (ast.If, ast.For)) and not statement.orelse:
+            statement = _ast_single(statement.body)
+        elif isinstance(statement, (ast.Expr, ast.Assign)):
+            return statement
+        else:
+            return None
+    return None
+
+
+def _ast_collected(statement: ast.stmt) -> Tuple[Optional[str], Optional[str]]:
+    if isinstance(statement, ast.Expr):
+        call = statement.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr in _METHODS
+            and len(call.args) == 1
+            and not call.keywords
+            and not isinstance(call.args[0], ast.Starred)
+        ):
+            return call.func.value.id, _METHODS[call.func.attr]
+    elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and not isinstance(target.slice, ast.Slice):
+            return target.value.id, "dict"
+    return None, None
+
+
+def _ast_inside_try(ctx: syntax.SyntaxContext) -> bool:
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return False
+        if isinstance(ancestor, _AST_TRIES):
+            return True
+    return False
+
+
+_AST_TRIES = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
+def _ast_fresh_before(loop: ast.For, name: str, kind: str, ctx: syntax.SyntaxContext) -> bool:
+    """``_fresh_before``: the nearest earlier statement of the block naming *name* assigns it
+    an empty container (a call of the builtin's name, whatever it is bound to)."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else ctx.scopes[0][0]
+    block = next((value for _, value in ast.iter_fields(parent) if isinstance(value, list) and any(item is loop for item in value)), None)
+    if block is None:
+        return True
+    index = next(i for i, statement in enumerate(block) if statement is loop)
+    for statement in reversed(block[:index]):
+        if not any(isinstance(each, ast.Name) and each.id == name for each in ast.walk(statement)):
+            continue
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target, value = statement.target, statement.value
+        else:
+            return False
+        if not isinstance(target, ast.Name) or target.id != name:
+            return False
+        if isinstance(value, ast.Call):
+            return not value.args and not value.keywords and isinstance(value.func, ast.Name) and value.func.id == kind
+        return (kind == "list" and isinstance(value, ast.List) and not value.elts) or (
+            kind == "dict" and isinstance(value, ast.Dict) and not value.keys
+        )
+    return False
 
 
 # --- fix ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Iterable, List
 
 import libcst as cst
@@ -169,6 +170,21 @@ class TryInLoop(Rule):
                         if iteration_weight(loop) - 2 * block_setups(loop) <= _MAX_WEIGHT:
                             sites.append(Site(unit, instr, loop))
         return SiteIndex(sites)
+
+    # Most `try` statements in loops are not the whole body of the loop, or have a handler
+    # that carries on: ``screen`` rules them out on the ``ast`` tree, before libcst.
+    screen_types = (ast.Try,)
+
+    def screen(self, node: ast.Try, ctx, evidence: SiteIndex) -> bool:
+        """``check``'s shape tests, on ``ast``, each as loose as its libcst twin or looser: the
+        `try` (without `else` or `finally`) is the whole body of a loop without `else`, and
+        every handler ends by returning, raising or breaking."""
+        if node.orelse or node.finalbody or not node.handlers or not ctx.ancestors:
+            return False
+        loop = ctx.ancestors[-1]
+        if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) or loop.orelse or loop.body != [node]:
+            return False
+        return all(handler.body and isinstance(handler.body[-1], (ast.Raise, ast.Return, ast.Break)) for handler in node.handlers)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.orelse is not None or node.finalbody is not None or not node.handlers:
