@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Set
 
 import libcst as cst
 
+from bytelint import syntax
 from bytelint.bytecode import Kind, ScopeKind
 from bytelint.engine import FileContext, NodeContext
 from bytelint.bytecode import VERSION_FACTS
@@ -221,18 +223,6 @@ class AttributeLookupInLoop(Rule):
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if function_scope(ctx)[1] != "function" or few_iterations(node):
             return  # a loop over a short literal: the saved lookups add up to nothing
-        depth = loop_depth(ctx) + 1
-        # the test of a `while` directly inside this loop runs at least once per pass of it;
-        # where the compiler keeps that test inside the inner loop (3.9/3.10) it counts here too
-        tests = [ctx.span(test) for test in _inner_while_tests(node)]
-        sites = [
-            s
-            for s in evidence.within(ctx.span(node))
-            if (s.depth == depth or (s.depth == depth + 1 and s.instr.line is not None and any(t.line <= s.instr.line <= t.end_line for t in tests)))
-            and site_in_scope(s, ctx)
-        ]
-        if not sites:
-            return
         scan = _LoopScan()
         node.body.visit(scan)
         in_test: Set[str] = set()
@@ -240,12 +230,57 @@ class AttributeLookupInLoop(Rule):
             before = dict(scan.uses)
             node.test.visit(scan)
             in_test = {chain for chain, n in scan.uses.items() if n > before.get(chain, 0)}
+        tests = [ctx.span(test) for test in _inner_while_tests(node)]
+        sites = self._sites(evidence, ctx.span(node), loop_depth(ctx) + 1, tests, lambda s: site_in_scope(s, ctx))
+        nested_while = isinstance(node, cst.While) and bool(ctx.loops)
+        for chain, message, facts in self._findings(ctx.file, sites, scan, in_test, nested_while):
+            fix = _hoist(node, ctx, chain, sites[0].owner) if is_block_statement(ctx, node) else None
+            yield Report(scan.first_use[chain].node, message, evidence=facts, fix=fix)
+
+    # Its findings need no libcst tree (syntax.py): the loop's reads and writes of attribute
+    # chains, which ``_AstLoopScan`` collects from ``ast`` as ``_LoopScan`` does from libcst.
+    syntax_types = (ast.For, ast.While)
+
+    def check_syntax(self, node: ast.AST, ctx: syntax.SyntaxContext, evidence: SiteIndex) -> Iterable[Report]:
+        """``check`` on the ``ast`` tree: the same findings, the fix only described."""
+        if syntax.function_scope(ctx)[1] != "function" or _ast_few_iterations(node):
+            return
+        scan = _AstLoopScan()
+        for statement in node.body:
+            scan.scan(statement)
+        in_test: Set[str] = set()
+        if isinstance(node, ast.While):
+            before = dict(scan.uses)
+            scan.scan(node.test)
+            in_test = {chain for chain, n in scan.uses.items() if n > before.get(chain, 0)}
+        tests = [ctx.span(test) for test in _ast_inner_while_tests(node)]
+        sites = self._sites(evidence, ctx.span(node), syntax.loop_depth(ctx) + 1, tests, lambda s: syntax.site_in_scope(s, ctx))
+        nested_while = isinstance(node, ast.While) and bool(ctx.loops)
+        for chain, message, facts in self._findings(ctx.file, sites, scan, in_test, nested_while):
+            local = fresh_name(chain.rsplit(".", 1)[1], scope_names(sites[0].owner))
+            fix = FixSpec({}, safe=False, description=f"bind {local} = {chain} before the loop", build=_no_text)
+            yield Report(None, message, span=ctx.span(scan.first_use[chain].node), evidence=facts, fix=fix)
+
+    @staticmethod
+    def _sites(evidence: SiteIndex, span, depth: int, tests, in_scope) -> List[Site]:
+        # the test of a `while` directly inside this loop runs at least once per pass of it;
+        # where the compiler keeps that test inside the inner loop (3.9/3.10) it counts here too
+        return [
+            s
+            for s in evidence.within(span)
+            if (s.depth == depth or (s.depth == depth + 1 and s.instr.line is not None and any(t.line <= s.instr.line <= t.end_line for t in tests)))
+            and in_scope(s)
+        ]
+
+    def _findings(self, file, sites: List[Site], scan, in_test: Set[str], nested_while: bool):
+        """(chain, message, evidence) for each chain worth binding before the loop."""
+        if not sites:
+            return
         # A chain the test of a `while` inside another loop reads (`while t not in
         # self.styles: t = t.parent`) is read on every pass of the outer loop: that loop
         # reports it and binds it before itself (see `_inner_while_tests`). Bound before the
         # `while` instead, it would cost a lookup and a store per outer pass, since such a
         # loop often runs its body zero times.
-        nested_while = isinstance(node, cst.While) and bool(ctx.loops)
         compiled = {site.extra for site in sites}
         candidates = {}
         for chain, use in scan.first_use.items():
@@ -265,29 +300,25 @@ class AttributeLookupInLoop(Rule):
             candidates[chain] = advice
         loops = {id(site.loop): site.loop for site in sites if site.loop is not None}
         weight = max((work_weight(loop) for loop in loops.values()), default=0)
+        targets = file.targets_for(self)
         for chain, advice in candidates.items():
             if any(other.startswith(chain + ".") for other in candidates):
                 continue  # hoist the longest chain: `self.cfg.a`, not `self.cfg`
             count = scan.uses[chain]
             lookups = chain.count(".") * count
-            pays = tuple(
-                v
-                for v in ctx.file.targets_for(self)
-                if _WEIGHT_PER_LOOKUP[VERSION_FACTS[v].specializing_interpreter] * lookups >= weight
-            )
+            pays = tuple(v for v in targets if _WEIGHT_PER_LOOKUP[VERSION_FACTS[v].specializing_interpreter] * lookups >= weight)
             if not pays:
                 continue
-            where = "" if pays == ctx.file.targets_for(self) else f" on Python {describe(pays)}"
-            yield Report(
-                scan.first_use[chain].node,
+            where = "" if pays == targets else f" on Python {describe(pays)}"
+            yield (
+                chain,
                 f"`{chain}` is looked up again on every iteration ({lookups} attribute "
                 f"lookup{'s' if lookups != 1 else ''}) although the loop never changes it; {advice}"
                 f"{' (measurable' + where + ')' if where else ''}",
-                evidence=(
+                (
                     f"attribute loads of {chain} inside the compiled loop body: {lookups} per iteration",
                     f"iteration weight {weight} (instructions; calls by what they call)",
                 ),
-                fix=_hoist(node, ctx, chain, sites[0].owner) if is_block_statement(ctx, node) else None,
             )
 
 
@@ -443,3 +474,137 @@ class _LoopScan(cst.CSTVisitor):
 
     def instance_escapes(self, root: str) -> bool:
         return root in self.method_roots or root in self.passed_names
+
+
+# --- the same reads on ``ast`` (``check_syntax``) ------------------------------------------
+
+
+def _no_text() -> None:
+    return None  # text output only says that the fix exists: ``check`` builds it
+
+
+def _ast_few_iterations(loop: ast.AST, most: int = 100) -> bool:
+    """``evidence.few_iterations`` on an ``ast`` loop."""
+    it = loop.iter if isinstance(loop, ast.For) else None
+    if isinstance(it, (ast.Tuple, ast.List, ast.Set)):
+        return len(it.elts) <= most
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+        bounds = list(it.args) + [k.value for k in it.keywords]
+        if 1 <= len(bounds) <= 2 and all(isinstance(b, ast.Constant) and type(b.value) is int for b in bounds):
+            values = [b.value for b in bounds]
+            return values[-1] - (values[0] if len(values) == 2 else 0) <= most
+    return False
+
+
+def _ast_inner_while_tests(loop: ast.AST) -> List[ast.AST]:
+    """``_inner_while_tests`` on an ``ast`` loop."""
+    found: List[ast.AST] = []
+    stack: List[ast.AST] = list(loop.body)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.While):
+            found.append(current.test)
+            continue
+        if isinstance(current, _AST_OPAQUE + (ast.For, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _ast_chain_of(node: ast.AST) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or not parts:
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+_AST_OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class _AstLoopScan:
+    """``_LoopScan`` on ``ast``: the same facts, nodes visited in libcst's order (source order:
+    a dict's keys and values interleaved, a conditional expression's body before its test)."""
+
+    def __init__(self) -> None:
+        self.first_use: Dict[str, _Use] = {}
+        self.uses: Dict[str, int] = defaultdict(int)
+        self.assigned_chains: Set[str] = set()
+        self.assigned_names: Set[str] = set()
+        self.method_roots: Set[str] = set()
+        self.passed_names: Set[str] = set()
+        self._called: Set[int] = set()
+        self._targets: Set[int] = set()
+
+    assigns_prefix = _LoopScan.assigns_prefix
+    instance_escapes = _LoopScan.instance_escapes
+
+    def _target(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.assigned_names.add(target.id)
+        elif isinstance(target, ast.Attribute):
+            chain = _ast_chain_of(target)
+            if chain:
+                self.assigned_chains.add(chain)
+            self._targets.add(id(target))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._target(element)
+        elif isinstance(target, ast.Starred):
+            self._target(target.value)
+
+    def scan(self, root: ast.AST) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _AST_OPAQUE):
+                continue  # nested scopes run later, not per iteration
+            if isinstance(node, ast.Call):
+                self._called.add(id(node.func))
+                func = node.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in _INSTANCE_NAMES:
+                    self.method_roots.add(func.value.id)
+                for arg in node.args:
+                    value = arg.value if isinstance(arg, ast.Starred) else arg
+                    if isinstance(value, ast.Name):
+                        self.passed_names.add(value.id)
+                for keyword in node.keywords:
+                    if isinstance(keyword.value, ast.Name):
+                        self.passed_names.add(keyword.value.id)
+            elif isinstance(node, (ast.Assign, ast.Delete)):
+                for target in node.targets:
+                    self._target(target)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+                self._target(node.target)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                self._target(node.optional_vars)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                self.assigned_names.add(node.name)
+            elif isinstance(node, ast.alias) and node.asname:
+                self.assigned_names.add(node.asname)
+            elif isinstance(node, ast.Attribute) and id(node) not in self._targets:
+                chain = _ast_chain_of(node)
+                if chain is not None:
+                    self.uses[chain] += 1
+                    if chain not in self.first_use:
+                        self.first_use[chain] = _Use(node, id(node) in self._called)
+            stack.extend(reversed(_source_order(node)))
+
+
+def _source_order(node: ast.AST) -> List[ast.AST]:
+    """The children of ``node`` in the order libcst visits them."""
+    if isinstance(node, ast.Dict):
+        found: List[ast.AST] = []
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                found.append(key)
+            found.append(value)
+        return found
+    if isinstance(node, ast.IfExp):
+        return [node.body, node.test, node.orelse]
+    if isinstance(node, ast.Call) and node.keywords and any(isinstance(a, ast.Starred) for a in node.args):
+        return [node.func] + sorted([*node.args, *node.keywords], key=lambda n: (n.lineno, n.col_offset))
+    return list(ast.iter_child_nodes(node))
