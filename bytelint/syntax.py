@@ -164,7 +164,7 @@ def run(file: Any, reporting: Sequence[Tuple[Any, Any]], screening: Sequence[Tup
 
     *reporting*: (rule, evidence) pairs whose ``check_syntax`` reports; their findings come back
     as (rule, report, span), or None where ``ast`` positions are wrong (on 3.9, inside an
-    f-string that spans lines): their libcst checks must report then.
+    f-string that spans lines): their libcst checks must report then, and nothing is screened.
 
     *screening*: (rule, evidence) pairs whose ``screen`` rules nodes out (``Rule.screen``);
     for each such rule (by ``id``) the evidence lines to keep: those outside every node of its
@@ -208,13 +208,15 @@ class _Walk:
         self.passed: Dict[int, Set[int]] = {id(rule): set() for rule, _ in screening}
 
     def kept(self) -> Dict[int, Set[int]]:
+        if not self.placeable:
+            return dict(self.all_lines)
         return {key: (lines - self.seen[key]) | self.passed[key] for key, lines in self.all_lines.items()}
 
     def run(self, module: ast.Module, offset: int) -> None:
         ctx = SyntaxContext(self.file, offset)
         ctx.scopes.append((module, "module", []))
         local = [line - offset for line in self.wanted]
-        self.strict = _BROKEN_FSTRINGS and bool(self.reports)
+        self.strict = _BROKEN_FSTRINGS and bool(self.reports or self.screens)
         reports, screens, found = self.reports, self.screens, self.found
 
         def enter(node: ast.AST) -> bool:
@@ -224,9 +226,11 @@ class _Walk:
                 if not regions._holds(local, (first, last)):
                     return False
                 if self.strict and isinstance(node, ast.JoinedStr) and last != first:
-                    self.placeable = self.strict = False  # 3.9 misplaces what such an f-string holds
+                    # 3.9 misplaces what such an f-string holds: libcst reports, nothing is screened
+                    self.placeable = self.strict = False
                     found.clear()
                     reports.clear()
+                    screens.clear()
                 first, last = first + offset, last + offset
             for rule, evidence, lines in reports.get(type(node), ()):
                 if first is not None and not regions._holds(lines, (first, last)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from typing import Iterable, Optional, Tuple
@@ -182,6 +183,34 @@ class FormatCallInLoop(Rule):
         kinds = (Kind.ATTR_LOAD, Kind.METHOD_LOAD, Kind.BINARY, Kind.FORMAT)
         return SiteIndex(hot_sites(file.bytecode.units, kinds, is_formatting), _deletions)
 
+    # Most calls and `%` operations on the evidence's lines are not formatting with a literal
+    # template an f-string can hold: ``screen`` rules them out on the ``ast`` tree first.
+    screen_types = (ast.Call, ast.BinOp)
+
+    def screen(self, node: ast.AST, ctx, evidence: SiteIndex) -> bool:
+        """``_format_call`` / ``_percent`` on ``ast`` (a literal is one ``Constant`` there,
+        implicit concatenations included)."""
+        if isinstance(node, ast.Call):
+            func = node.func
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr == "format"
+                and isinstance(func.value, ast.Constant)
+                and isinstance(func.value.value, str)
+                and not any(isinstance(arg, ast.Starred) for arg in node.args)
+                and all(keyword.arg is not None for keyword in node.keywords)
+                and _format_template(func.value.value)
+            )
+        left, right = node.left, node.right
+        return (
+            isinstance(node.op, ast.Mod)
+            and isinstance(right, ast.Tuple)
+            and isinstance(left, ast.Constant)
+            and isinstance(left.value, str)
+            and not any(isinstance(e, ast.Starred) for e in right.elts)
+            and _percent_template(left.value, len(right.elts))
+        )
+
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _format_call(node) if isinstance(node, cst.Call) else _percent(node)
         if shape is None:
@@ -243,18 +272,24 @@ def _format_call(node: cst.Call) -> Optional[Tuple[str, cst.CSTNode]]:
     if not (isinstance(func, cst.Attribute) and func.attr.value == "format"):
         return None
     template = _literal(func.value)
-    if template is None or any(arg.star for arg in node.args):
+    if template is None or any(arg.star for arg in node.args) or not _format_template(template):
         return None
+    return "format", func.value
+
+
+def _format_template(template: str) -> bool:
+    """Does every field of the `str.format` template fit an f-string as it is (no format
+    spec, a plain name or index, a `!r`/`!s`/`!a` conversion at most)?"""
     try:
         fields = list(string.Formatter().parse(template))
     except ValueError:
-        return None
+        return False
     for _literal_text, field, spec, conversion in fields:
         if field is None:
             continue
         if spec or not _FIELD_NAME.match(field) or conversion not in (None, "r", "s", "a"):
-            return None
-    return "format", func.value
+            return False
+    return True
 
 
 def _percent(node: cst.BinaryOperation) -> Optional[Tuple[str, cst.CSTNode]]:
@@ -263,10 +298,15 @@ def _percent(node: cst.BinaryOperation) -> Optional[Tuple[str, cst.CSTNode]]:
     template = _literal(node.left)
     if template is None or any(isinstance(e, cst.StarredElement) for e in node.right.elements):
         return None
-    specs = [s for s in _PERCENT_SPEC.findall(template) if s != "%"]
-    if not specs or len(specs) != len(node.right.elements) or any(s not in "sra" for s in specs):
+    if not _percent_template(template, len(node.right.elements)):
         return None
     return "percent", node.left
+
+
+def _percent_template(template: str, count: int) -> bool:
+    """Are the template's specs *count* `%s`/`%r`/`%a` (and `%%`)?"""
+    specs = [s for s in _PERCENT_SPEC.findall(template) if s != "%"]
+    return bool(specs) and len(specs) == count and all(s in "sra" for s in specs)
 
 
 # --- fix ------------------------------------------------------------------------------------

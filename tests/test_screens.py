@@ -122,6 +122,30 @@ def test_loops_of_every_shape_find_the_same(target, monkeypatch):
     assert with_screen == without
 
 
+FORMATS = """\
+def f(rows, log, d):
+    out = []
+    for a, b in rows:
+        log(str(a), '{} = {!r}'.format(a, b), '{:>10}'.format(a))  # one of three calls formats
+        log('{0}: {name}'.format(a, name=b) + '%s-%r' % (a, b))
+        log('%d items' % (a,), '%s' % a, '{}'.format(*b), '{}'.format(**d))
+        log('{} {}'
+            ' {}'.format(a, b, str(a)))
+        log(f\'\'\'{'{}'.format(a)}
+        {b}\'\'\')  # 3.9's ast misplaces what this holds
+        out.append(b'%s' % (a,))
+    return out
+"""
+
+
+@pytest.mark.parametrize("target", ["py39", "py311"])
+def test_formatting_of_every_shape_finds_the_same(target, monkeypatch):
+    with_screen, _ = _lint(FORMATS.encode(), "BL202", target, True, monkeypatch)
+    without, _ = _lint(FORMATS.encode(), "BL202", target, False, monkeypatch)
+    assert [(f.span.line, f.span.col) for f in without] == [(4, 20), (5, 12), *([(5, 46)] if target == "py39" else []), (7, 12), (9, 17)]
+    assert with_screen == without
+
+
 def test_a_file_whose_candidates_are_all_ruled_out_builds_no_libcst_tree(monkeypatch):
     source = b"def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n        print(x)\n    return out\n"
     with_screen, parsed = _lint(source, "BL304", "py39", True, monkeypatch)
