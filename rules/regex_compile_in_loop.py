@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -99,6 +99,9 @@ class RegexCompileInLoop(Rule):
     """
 
     code = "BL203"
+    # the call, its loops and the bytecode; for `from re import sub` the function's whole body
+    # too (context: where the fix may import `re`)
+    statement_local = True
     name = "regex-compile-in-loop"
     summary = "re.match/search/sub/compile(... constant pattern ...) called in a loop"
     versions = ">=3.9"
@@ -184,7 +187,7 @@ class RegexCompileInLoop(Rule):
                 if loop is None and unit.inherited_depth() == 0:
                     continue
                 sites.append(Site(unit, call, loop, instr.name))
-        return SiteIndex(sites)
+        return SiteIndex(sites, _imported_functions)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         function = _called(node)
@@ -220,6 +223,13 @@ class RegexCompileInLoop(Rule):
             evidence=(f"{sites[0].instr.name} of the re module with a constant pattern inside the compiled loop body",),
             fix=_fix(node, function, ctx, sites[0]),
         )
+
+
+def _imported_functions(sites: List[Site]) -> Tuple[Tuple[int, ...], List[int]]:
+    """The context of the sites (``Rule.statement_local``): a call of a function imported from
+    `re` (the site is the name's own load) has the fix look for, or add, `import re` in its
+    function, which reads the function whole."""
+    return (), [s.instr.line for s in sites if s.instr.kind in _NAME_LOADS]
 
 
 def _called(node: cst.Call) -> Optional[str]:

@@ -80,6 +80,24 @@ def test_without_its_context_lines_a_statement_local_rule_loses_findings(monkeyp
     assert "BL201" not in [f.code for f in found]  # the type came from the initial value
 
 
+@pytest.mark.parametrize("with_scope", [True, False])
+def test_a_function_imported_from_re_has_its_function_read_whole(with_scope, monkeypatch):
+    prologue = "".join(f"    v{i} = str({i}).upper()\n" for i in range(50))
+    source = (
+        "from re import findall\n\ndef f(lines):\n" + prologue
+        + "    re = lines[0]  # a local named re: the fix cannot `import re` here\n"
+        + "    for line in lines:\n        print(findall('[0-9]', line))\n    return re\n"
+    )
+    if not with_scope:
+        monkeypatch.setattr(SiteIndex, "scope_lines", lambda self: ())
+    found, parsed = _lint(source, ("BL203",), monkeypatch)
+    assert [f.code for f in found] == ["BL203"]
+    assert ("v7 = " in parsed[0]) is with_scope
+    assert (found[0].fix is None) is with_scope  # without the function whole, a wrong fix
+    whole, _ = _lint(source, ("BL203",), monkeypatch, whole=True)
+    assert (found == whole) is with_scope
+
+
 def test_blank_statements_keeps_statements_holding_a_line():
     lines = "a = 1\n@dec\ndef f():\n    pass\nb = [\n    1,\n]\nfor x in b:\n    pass\n".splitlines(True)
     assert regions.blank_statements(lines, 1, len(lines), [8]) == [(1, 1), (2, 4), (5, 7)]
