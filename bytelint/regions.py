@@ -146,14 +146,12 @@ def blank_statements(
     Returns every range to leave out: *blanks* and these, or these alone where *blanks* leave
     text that does not parse (a method alone in an ``if``), or [] where the region does not
     parse alone."""
-    import ast
-
     try:
-        module = ast.parse(region_text(lines, first, last, blanks))
+        module = quiet_parse(region_text(lines, first, last, blanks))
         base = list(blanks)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         try:
-            module = ast.parse(region_text(lines, first, last)) if blanks else None
+            module = quiet_parse(region_text(lines, first, last)) if blanks else None
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             module = None
         if module is None:
@@ -208,6 +206,17 @@ def blank_statements(
 
     block(module.body)
     return base + dropped
+
+
+def quiet_parse(text: str) -> Any:
+    """``ast.parse`` without printing the file's own warnings (`"\\d"`: an invalid escape
+    sequence on 3.12+): ``compile()`` already read them, and they are not bytelint's to show."""
+    import ast
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def _declares(statement: Any) -> bool:

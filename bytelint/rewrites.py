@@ -12,6 +12,9 @@ from . import codegen, tree
 from .bytecode import Kind
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# where a name or an attribute chain is not a read a local can stand for: module names of
+# imports, and match patterns (`case m.A:` compares with m.A; `case A:` would bind A)
+_NOT_READS = _NESTED_SCOPES + (cst.Import, cst.ImportFrom, cst.MatchValue)
 
 
 class _Names(cst.CSTVisitor):
@@ -126,12 +129,12 @@ class _ReplaceReads(cst.CSTTransformer):
         self._nested = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, _NESTED_SCOPES):
+        if isinstance(node, _NOT_READS):
             self._nested += 1
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
-        if isinstance(original_node, _NESTED_SCOPES):
+        if isinstance(original_node, _NOT_READS):
             self._nested -= 1
             return updated_node
         if self._nested or id(original_node) in self.excluded:
@@ -161,8 +164,8 @@ def replace_reads(
 
     def visit(current: cst.CSTNode) -> None:
         nonlocal count
-        if isinstance(current, _NESTED_SCOPES):
-            return  # nothing inside a nested scope is replaced
+        if isinstance(current, _NOT_READS):
+            return  # nothing inside a nested scope is replaced, nor a module name or a pattern
         exclude = _EXCLUDED_CHILD.get(type(current))
         if exclude is not None:
             child = getattr(current, exclude)

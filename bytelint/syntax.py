@@ -38,7 +38,7 @@ SCOPE_KINDS = {
 }
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
-_BROKEN_FSTRINGS = RUNNING_VERSION < (3, 10)  # the running interpreter's ast module
+BROKEN_FSTRINGS = RUNNING_VERSION < (3, 10)  # the running interpreter's ast module
 
 
 class SyntaxContext:
@@ -178,12 +178,18 @@ def run(file: Any, reporting: Sequence[Tuple[Any, Any]], screening: Sequence[Tup
     blanks = regions.blank_members(file.bytecode, spans, wanted, lines)  # methods without evidence
     walk = _Walk(file, reporting, screening, sorted(wanted))
     try:
-        modules = [(ast.parse(region_text(lines, first, last, blanks.get((first, last), ()))), first - 1) for first, last in spans]
+        modules = [(regions.quiet_parse(region_text(lines, first, last, blanks.get((first, last), ()))), first - 1) for first, last in spans]
     except _PARSE_ERRORS:  # a region that does not parse alone: the whole file
-        modules = [(ast.parse("".join(lines)), 0)]
+        modules = [(regions.quiet_parse("".join(lines)), 0)]
     for module, offset in modules:
         walk.run(module, offset)
     return (walk.found if walk.placeable else None), walk.kept()
+
+
+class Unplaceable(Exception):
+    """Raised by a ``check_syntax`` that cannot place what it reports from this tree (on 3.9,
+    a node inside an f-string that spans lines): the file's ast-reporting rules report from
+    libcst instead, and nothing is screened."""
 
 
 class _Walk:
@@ -212,11 +218,19 @@ class _Walk:
             return dict(self.all_lines)
         return {key: (lines - self.seen[key]) | self.passed[key] for key, lines in self.all_lines.items()}
 
+    def _unplaceable(self, found: list, reports: dict, screens: dict) -> None:
+        """From here on the ast-reporting rules leave the file to libcst, and nothing is
+        screened."""
+        self.placeable = self.strict = False
+        found.clear()
+        reports.clear()
+        screens.clear()
+
     def run(self, module: ast.Module, offset: int) -> None:
         ctx = SyntaxContext(self.file, offset)
         ctx.scopes.append((module, "module", []))
         local = [line - offset for line in self.wanted]
-        self.strict = _BROKEN_FSTRINGS and bool(self.reports or self.screens)
+        self.strict = BROKEN_FSTRINGS and bool(self.reports or self.screens)
         reports, screens, found = self.reports, self.screens, self.found
 
         def enter(node: ast.AST) -> bool:
@@ -226,17 +240,16 @@ class _Walk:
                 if not regions._holds(local, (first, last)):
                     return False
                 if self.strict and isinstance(node, ast.JoinedStr) and last != first:
-                    # 3.9 misplaces what such an f-string holds: libcst reports, nothing is screened
-                    self.placeable = self.strict = False
-                    found.clear()
-                    reports.clear()
-                    screens.clear()
+                    self._unplaceable(found, reports, screens)  # 3.9 misplaces what it holds
                 first, last = first + offset, last + offset
             for rule, evidence, lines in reports.get(type(node), ()):
                 if first is not None and not regions._holds(lines, (first, last)):
                     continue
-                for item in rule.check_syntax(node, ctx, evidence):
-                    found.append((rule, item, item.span or ctx.span(node)))
+                try:
+                    found.extend((rule, item, item.span or ctx.span(node)) for item in rule.check_syntax(node, ctx, evidence))
+                except Unplaceable:
+                    self._unplaceable(found, reports, screens)
+                    break
             for rule, evidence, lines in screens.get(type(node), ()):
                 if first is None:
                     continue

@@ -239,7 +239,7 @@ class AttributeLookupInLoop(Rule):
 
     # Its findings need no libcst tree (syntax.py): the loop's reads and writes of attribute
     # chains, which ``_AstLoopScan`` collects from ``ast`` as ``_LoopScan`` does from libcst.
-    syntax_types = (ast.For, ast.While)
+    syntax_types = (ast.For, ast.AsyncFor, ast.While)
 
     def check_syntax(self, node: ast.AST, ctx: syntax.SyntaxContext, evidence: SiteIndex) -> Iterable[Report]:
         """``check`` on the ``ast`` tree: the same findings, the fix only described."""
@@ -455,6 +455,15 @@ class _LoopScan(cst.CSTVisitor):
     def visit_AsName(self, node: cst.AsName) -> None:
         self._target(node.name)
 
+    def _import(self, node) -> bool:
+        for alias in node.names if isinstance(node.names, (list, tuple)) else ():
+            if alias.asname is not None:
+                self._target(alias.asname.name)
+        return False  # `import a.b`, `from a.b import c`: module names, not attribute reads
+
+    visit_Import = _import
+    visit_ImportFrom = _import
+
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._target(node.target)
 
@@ -485,7 +494,7 @@ def _no_text() -> None:
 
 def _ast_few_iterations(loop: ast.AST, most: int = 100) -> bool:
     """``evidence.few_iterations`` on an ``ast`` loop."""
-    it = loop.iter if isinstance(loop, ast.For) else None
+    it = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else None
     if isinstance(it, (ast.Tuple, ast.List, ast.Set)):
         return len(it.elts) <= most
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
@@ -505,7 +514,7 @@ def _ast_inner_while_tests(loop: ast.AST) -> List[ast.AST]:
         if isinstance(current, ast.While):
             found.append(current.test)
             continue
-        if isinstance(current, _AST_OPAQUE + (ast.For, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(current, _AST_OPAQUE + (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             continue
         stack.extend(ast.iter_child_nodes(current))
     return found
@@ -523,6 +532,7 @@ def _ast_chain_of(node: ast.AST) -> Optional[str]:
 
 
 _AST_OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AST_UNPLACEABLE = tuple(getattr(ast, name) for name in ("Match",) if hasattr(ast, name))
 
 
 class _AstLoopScan:
@@ -562,6 +572,12 @@ class _AstLoopScan:
             node = stack.pop()
             if isinstance(node, _AST_OPAQUE):
                 continue  # nested scopes run later, not per iteration
+            if isinstance(node, _AST_UNPLACEABLE) or (
+                syntax.BROKEN_FSTRINGS and isinstance(node, ast.JoinedStr) and node.end_lineno != node.lineno
+            ):
+                # libcst visits a mapping pattern's keys and patterns in turn; 3.9 misplaces
+                # what an f-string spanning lines holds: the libcst check reports here
+                raise syntax.Unplaceable(type(node).__name__)
             if isinstance(node, ast.Call):
                 self._called.add(id(node.func))
                 func = node.func
@@ -583,8 +599,9 @@ class _AstLoopScan:
                 self._target(node.optional_vars)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 self.assigned_names.add(node.name)
-            elif isinstance(node, ast.alias) and node.asname:
-                self.assigned_names.add(node.asname)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.assigned_names.update(alias.asname for alias in node.names if alias.asname)
+                continue  # module names are not reads
             elif isinstance(node, ast.Attribute) and id(node) not in self._targets:
                 chain = _ast_chain_of(node)
                 if chain is not None:

@@ -265,7 +265,9 @@ class ManualListBuilding(Rule):
             elif isinstance(each, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
                 return False
         # libcst counts every Name node (attributes, keywords too): its one use is at most ours
-        return uses == 1 and not _ast_inside_try(ctx) and _ast_fresh_before(node, name, kind, ctx)
+        if uses != 1 or _ast_inside_try(ctx) or not _ast_fresh_before(node, name, kind, ctx):
+            return False
+        return not _ast_targets_read_later(node, ctx)
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         if node.asynchronous is not None or node.orelse is not None:
@@ -616,6 +618,20 @@ def _ast_inside_try(ctx: syntax.SyntaxContext) -> bool:
 _AST_TRIES = (ast.Try, getattr(ast, "TryStar", ast.Try))
 
 
+def _ast_targets_read_later(loop: ast.For, ctx: syntax.SyntaxContext) -> bool:
+    """``_targets_read_later`` in a function (its libcst twin sees every name ``ast`` sees, at
+    the same place: a read on a later line is one for both)."""
+    scope, kind = syntax.function_scope(ctx)
+    if kind != "function":
+        return False  # at module level the trees of the two may hold different statements
+    targets = set()
+    for each in ast.walk(loop):  # the loops of the comprehension shape: nothing else holds a `for`
+        if isinstance(each, ast.For):
+            targets.update(n.id for n in ast.walk(each.target) if isinstance(n, ast.Name))
+    end = loop.end_lineno
+    return any(isinstance(n, ast.Name) and n.id in targets and n.lineno > end for n in ast.walk(scope))
+
+
 def _ast_fresh_before(loop: ast.For, name: str, kind: str, ctx: syntax.SyntaxContext) -> bool:
     """``_fresh_before``: the nearest earlier statement of the block naming *name* assigns it
     an empty container (a call of the builtin's name, whatever it is bound to)."""
@@ -640,7 +656,9 @@ def _ast_fresh_before(loop: ast.For, name: str, kind: str, ctx: syntax.SyntaxCon
         return (kind == "list" and isinstance(value, ast.List) and not value.elts) or (
             kind == "dict" and isinstance(value, ast.Dict) and not value.keys
         )
-    return False
+    # at module level the statements before this region are not in this tree: libcst's may
+    # hold them (another rule's evidence there)
+    return isinstance(parent, ast.Module)
 
 
 # --- fix ------------------------------------------------------------------------------------

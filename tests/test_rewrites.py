@@ -84,6 +84,27 @@ def test_replace_reads_skips_stores_attributes_keywords_and_nested_scopes():
     assert "def g(n=n):" in code and "lambda: n" in code and "n += 1" in code
 
 
+def test_replace_reads_leaves_module_names_and_match_patterns():
+    body = cst.parse_module(
+        "for x in xs:\n"
+        "    import m.sub\n"
+        "    from m.sub import y\n"
+        "    match x:\n"
+        "        case m.sub:\n"
+        "            print(m.sub)\n"
+    ).body[0].body
+
+    def match(expr):
+        return cst.Name("sub") if isinstance(expr, cst.Attribute) and cst.Module(body=()).code_for_node(expr) == "m.sub" else None
+
+    new, count = replace_reads(body, match)
+    code = cst.Module(body=()).code_for_node(new)
+    assert count == 1
+    assert "import m.sub" in code and "from m.sub import y" in code
+    assert "case m.sub:" in code  # `case sub:` would bind, not compare
+    assert "print(sub)" in code
+
+
 def test_replace_reads_without_a_match_returns_the_node_itself():
     body = cst.parse_statement("for x in xs:\n    print(x)\n").body
     assert replace_reads(body, lambda e: None) == (body, 0)

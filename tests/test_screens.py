@@ -165,6 +165,29 @@ def test_when_ast_cannot_read_the_file_libcst_checks_alone(monkeypatch):
     assert found == expected and len(found) == 5
 
 
+def test_a_module_level_loop_whose_container_is_made_in_an_earlier_region(monkeypatch):
+    # BL101's evidence on line 3 merges lines 1-4 into libcst's tree; the ast tree screened
+    # holds lines 7-8 alone, where `out = []` is not to be seen
+    source = (
+        b"import re\nout = []\nfor p in ['a', 'b'] * 100:\n    print(re.compile(p))\n"
+        b"def helper(x):\n    return x\nfor i in range(1000):\n    out.append(i * 3)\n"
+    )
+    config = Config(select=("BL101", "BL304"), target_versions=targets("py312"), preview=True)
+    with_screen = engine.lint_source(source, "example.py", config).findings
+    monkeypatch.setattr(type(next(r for r in SCREENED if r.code == "BL304")), "screen_types", ())
+    without = engine.lint_source(source, "example.py", config).findings
+    assert [(f.code, f.span.line) for f in without] == [("BL101", 3), ("BL101", 7), ("BL304", 7)]
+    assert with_screen == without
+
+
+def test_the_files_own_warnings_are_not_printed(recwarn):
+    source = b"import re\n\ndef f(xs):\n    out = []\n    for x in xs:\n        out.append(re.match('\\d', x))\n    return out\n"
+    for fix_edits in (True, False):
+        config = Config(target_versions=targets("py39"), preview=True, fix_edits=fix_edits)
+        assert engine.lint_source(source, "example.py", config).findings
+    assert not [w for w in recwarn if "escape" in str(w.message)]
+
+
 def _stdlib_files():
     root = Path(sysconfig.get_paths()["stdlib"])
     names = ["argparse.py", "difflib.py", "inspect.py", "textwrap.py", "tokenize.py", "pickletools.py",
