@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Set
+import ast
+from typing import Any, Iterable, List, Optional, Set
 
 import libcst as cst
+
+from bytelint import syntax
 
 from bytelint.bytecode import Kind, NameClass, ScopeKind
 from bytelint.bytecode.operands import call_shape, producer
@@ -170,7 +173,8 @@ class LoopInvariantComputation(Rule):
         namespace = file.bytecode.namespace
         targets = file.targets_for(self)
         math = {n for n, m in namespace.imported_modules.items() if m == "math"} - namespace.rebound
-        builtins = {n for n in _PURE if all(namespace.classify(n, v) is NameClass.BUILTIN for v in targets)}
+        named = _PURE.intersection(file.bytecode.names)  # a name no code object loads is never called
+        builtins = {n for n in named if all(namespace.classify(n, v) is NameClass.BUILTIN for v in targets)}
         sites: List[Site] = []
 
         def pure(callee) -> bool:  # a call `check` can take as invariant: `len`, `math.sqrt`, ...
@@ -209,6 +213,28 @@ class LoopInvariantComputation(Rule):
                     continue
                 sites.append(Site(unit, instr, loop, name))
         return SiteIndex(sites, _references)
+
+    # Most calls on the evidence's lines are not of a pure builtin, or take what the loop
+    # assigns: ``screen`` rules them out on the ``ast`` tree, before libcst.
+    screen_types = (ast.Call,)
+
+    def screen(self, node: ast.Call, ctx: syntax.SyntaxContext, evidence: SiteIndex) -> bool:
+        """``check``'s tests on ``ast``, each as loose as its libcst twin or looser: a pure
+        callee, in a function, in the body of a loop (or, for a comprehension or a loop's
+        header, unknown: kept), with arguments the loop does not assign (``_invariant_call``
+        against the names the loop binds, a part of what ``loop_names`` finds)."""
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id not in _PURE:
+                return False
+        elif not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _MATH):
+            return False
+        if syntax.function_scope(ctx)[1] != "function":
+            return False
+        loop = _ast_running_loop(ctx, node)
+        if loop is None or loop is True:
+            return loop is True
+        return _ast_invariant_call(node, _ast_assigned(loop))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         name = _callee(node)
@@ -452,3 +478,92 @@ def _aliased(function: cst.CSTNode, loop: cst.CSTNode, names: Set[str]) -> bool:
         return any(mutated(child) for child in children(node))
 
     return mutated(loop)
+
+
+# --- the same tests on ``ast`` (``LoopInvariantComputation.screen``) --------------------------
+
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AST_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.comprehension)
+
+
+def _ast_running_loop(ctx: syntax.SyntaxContext, node: ast.AST) -> Any:
+    """The innermost loop whose body runs ``node`` (``running_loops``): None if there is
+    none, True where this cannot tell (a comprehension, a loop's iterable or `else`)."""
+    path = list(ctx.ancestors) + [node]
+    for i in range(len(path) - 2, -1, -1):
+        parent, child = path[i], path[i + 1]
+        if isinstance(parent, _AST_SCOPES):
+            return None
+        if isinstance(parent, _AST_COMPREHENSIONS):
+            return True
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            if any(statement is child for statement in parent.body):
+                return parent
+            return True
+    return None
+
+
+def _ast_assigned(loop: ast.AST) -> Set[str]:
+    """Names the loop binds, each also in ``loop_names(loop).assigned``."""
+    names: Set[str] = set()
+
+    def bind(target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                bind(element)
+        elif isinstance(target, ast.Starred):
+            bind(target.value)
+
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        bind(loop.target)
+    stack: List[ast.AST] = list(loop.body) + ([loop.test] if isinstance(loop, ast.While) else [])
+    while stack:
+        current = stack.pop()
+        if isinstance(current, _AST_SCOPES):
+            if not isinstance(current, ast.Lambda):
+                names.add(current.name)
+            continue
+        if isinstance(current, (ast.Assign, ast.Delete)):
+            for target in current.targets:
+                bind(target)
+        elif isinstance(current, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr)):
+            bind(current.target)
+        elif isinstance(current, ast.withitem) and current.optional_vars is not None:
+            bind(current.optional_vars)
+        elif isinstance(current, ast.ExceptHandler) and current.name:
+            names.add(current.name)
+        elif isinstance(current, ast.alias):
+            names.add(current.asname or current.name.split(".", 1)[0])
+        stack.extend(ast.iter_child_nodes(current))
+    return names
+
+
+def _ast_invariant(expr: ast.AST, assigned: Set[str]) -> bool:
+    """``_invariant``, looser: constants of any type, any call."""
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.Name):
+        return expr.id not in assigned
+    if isinstance(expr, ast.UnaryOp):
+        return _ast_invariant(expr.operand, assigned)
+    if isinstance(expr, ast.BinOp):
+        return _ast_invariant(expr.left, assigned) and _ast_invariant(expr.right, assigned)
+    if isinstance(expr, ast.Subscript):
+        return not isinstance(expr.slice, (ast.Slice, ast.Tuple)) and _ast_invariant(expr.value, assigned) and _ast_invariant(expr.slice, assigned)
+    return isinstance(expr, ast.Call)
+
+
+def _ast_invariant_call(node: ast.Call, assigned: Set[str]) -> bool:
+    if not node.args and not node.keywords:
+        return False
+    for arg in node.args:
+        if isinstance(arg, ast.Starred) or not _ast_invariant(arg, assigned):
+            return False
+    for keyword in node.keywords:
+        if keyword.arg is None or not isinstance(keyword.value, (ast.Name, ast.Constant)):
+            return False
+        if not _ast_invariant(keyword.value, assigned):
+            return False
+    return True

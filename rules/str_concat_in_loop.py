@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Iterable, Optional, Tuple
 
 import libcst as cst
@@ -205,6 +206,24 @@ class QuadraticConcatInLoop(Rule):
             return bool(local_types(unit).get(store.name, set()) & {"bytes", "tuple"})
 
         return SiteIndex(hot_sites(file.bytecode.units, (Kind.INPLACE, Kind.BINARY), is_candidate), _initial_values)
+
+    # Most additions on the evidence's lines build numbers, or a value the loop assigns afresh
+    # on each pass: ``screen`` rules those out on the ``ast`` tree, before libcst.
+    screen_types = (ast.AugAssign, ast.Assign)
+
+    def screen(self, node: ast.AST, ctx, evidence: SiteIndex) -> bool:
+        """``check``'s first tests on ``ast``, each as loose as its libcst twin or looser: a
+        concatenation's shape, the added value not a number literal, the target not assigned
+        afresh in the innermost loop (``_reset_in``)."""
+        shape = _ast_shape(node)
+        if shape is None:
+            return False
+        target, other = shape
+        if isinstance(other, ast.UnaryOp) and isinstance(other.op, (ast.UAdd, ast.USub)):
+            other = other.operand
+        if isinstance(other, ast.Constant) and type(other.value) in (int, float, complex):
+            return False  # `n += 1`
+        return not (ctx.loops and _ast_reset_in(ctx.loops[-1], target, node))
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:
         shape = _concat_shape(node)
@@ -765,3 +784,65 @@ def _join_fix(ctx: NodeContext, target, kind: str, store):
     after = cst.parse_statement(f"{target_code} += {joiner}.join({parts})\n")
     replacements[loop] = cst.FlattenSentinel([before, new_loop.with_changes(leading_lines=()), after])
     return FixSpec(replacements, safe=False, description=f"collect the pieces in `{parts}` and join them once after the loop")
+
+
+# --- the same tests on ``ast`` (``StrConcatInLoop.screen``) ---------------------------------
+
+
+def _ast_same(a: ast.AST, b: ast.AST) -> bool:
+    if isinstance(a, ast.Name) and isinstance(b, ast.Name):
+        return a.id == b.id
+    if isinstance(a, ast.Attribute) and isinstance(b, ast.Attribute):
+        return a.attr == b.attr and _ast_same(a.value, b.value)
+    return False
+
+
+def _ast_shape(node: ast.AST) -> Optional[Tuple[ast.AST, ast.AST]]:
+    """(target, the other operand) of ``_concat_shape``, else of ``_chain_shape`` (which,
+    without parentheses to stop at, may find a chain where libcst finds none: looser)."""
+    if isinstance(node, ast.AugAssign):
+        return (node.target, node.value) if isinstance(node.op, ast.Add) else None
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        return None
+    target, value = node.targets[0], node.value
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        if _ast_same(value.left, target):
+            return target, value.right
+        if _ast_same(value.right, target):
+            return target, value.left
+    first, count = None, 0
+    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        first, value, count = value.right, value.left, count + 1
+    if count < 2 or not _ast_same(value, target):
+        return None
+    return target, first
+
+
+def _ast_reset_in(loop: ast.AST, target: ast.AST, node: ast.AST) -> bool:
+    """``_reset_in``: another assignment of the target in the loop (its own `for` target too)."""
+
+    def assigns(each: ast.AST) -> bool:
+        if isinstance(each, (ast.Tuple, ast.List)):
+            return any(assigns(element) for element in each.elts)
+        if isinstance(each, ast.Starred):
+            return assigns(each.value)
+        return _ast_same(each, target)
+
+    if isinstance(loop, (ast.For, ast.AsyncFor)) and assigns(loop.target):
+        return True
+    stack = list(loop.body)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if current is not node:
+            if isinstance(current, ast.Assign) and any(assigns(t) for t in current.targets):
+                return True
+            if isinstance(current, ast.AnnAssign) and current.value is not None and assigns(current.target):
+                return True
+            if isinstance(current, ast.AugAssign) and not isinstance(current.op, ast.Add) and assigns(current.target):
+                return True
+            if isinstance(current, (ast.For, ast.AsyncFor, ast.NamedExpr)) and assigns(current.target):
+                return True
+        stack.extend(ast.iter_child_nodes(current))
+    return False

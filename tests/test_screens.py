@@ -146,6 +146,79 @@ def test_formatting_of_every_shape_finds_the_same(target, monkeypatch):
     assert with_screen == without
 
 
+CONCATS = """\
+class C:
+    def f(self, rows, words):
+        s = ''
+        n = 0
+        line = ''
+        self.out = ''
+        for row in rows:
+            n += 1
+            n = n + -2
+            s += row
+            s = s + ',' + row
+            s = (s + ',') + row
+            t = ''
+            t += row
+            self.out = self.out + row + ';'
+            for w in words:
+                if len(line) > 70:
+                    line = ''
+                line += ' ' + w
+            b = b''
+            for w in words:
+                b = b + w
+            u, (v, *rest) = row
+            v += 'x'
+            (total := 0)
+            total += 1.5
+        return s, n, t, line, b, v
+"""
+
+
+@pytest.mark.parametrize("target", ["py39", "py311"])
+def test_concatenations_of_every_shape_find_the_same(target, monkeypatch):
+    with_screen, _ = _lint(CONCATS.encode(), "BL201", target, True, monkeypatch)
+    without, _ = _lint(CONCATS.encode(), "BL201", target, False, monkeypatch)
+    assert {15, 22} <= {f.span.line for f in without}
+    assert with_screen == without
+
+
+INVARIANTS = """\
+import math
+
+def f(xs, ys, d, k):
+    out = []
+    for x in xs:
+        out.append(len(ys) + len(x) + abs(k) + math.sqrt(k) + max(k, key=abs))
+        out.append(sum(ys[k]) + sum(ys[1:]) + sorted(ys, reverse=True)[0])
+        out.append([len(ys) for _ in x] + [len(d) for d in ys])
+        for y in ys:
+            out.append(len(d) + len(y))
+        else:
+            out.append(len(d))
+        with open(x) as handle:
+            out.append(len(handle))
+        try:
+            pass
+        except ValueError as error:
+            out.append(len(error))
+        k = len(ys)
+    while len(ys) > len(out):
+        out.append(len(xs) + abs(len(ys)))
+    return out, (lambda: len(ys))
+"""
+
+
+@pytest.mark.parametrize("target", ["py39", "py311"])
+def test_invariant_calls_of_every_shape_find_the_same(target, monkeypatch):
+    with_screen, _ = _lint(INVARIANTS.encode(), "BL601", target, True, monkeypatch)
+    without, _ = _lint(INVARIANTS.encode(), "BL601", target, False, monkeypatch)
+    assert len(without) >= 3
+    assert with_screen == without
+
+
 def test_a_file_whose_candidates_are_all_ruled_out_builds_no_libcst_tree(monkeypatch):
     source = b"def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n        print(x)\n    return out\n"
     with_screen, parsed = _lint(source, "BL304", "py39", True, monkeypatch)
