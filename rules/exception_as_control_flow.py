@@ -146,8 +146,7 @@ class ExceptionAsControlFlow(Rule):
         lines = file.source.lines
         wanted = set()
         for n, text in enumerate(lines, 1):
-            stripped = text.lstrip()
-            if stripped.startswith("try:"):
+            if "try:" in text and text.lstrip().startswith("try:"):
                 wanted.add(n)
                 wanted.add(n + 1)
         if not wanted:

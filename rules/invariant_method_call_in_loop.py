@@ -131,6 +131,8 @@ class InvariantMethodCallInLoop(Rule):
         for unit in file.bytecode.units:
             if unit.kind not in _FUNCTION_UNITS or (not unit.loops and unit.inherited_depth() == 0):
                 continue
+            if _METHODS.isdisjoint(unit.code.co_names):
+                continue  # no attribute of those names is loaded here
             instrs = unit.match_instrs
             for k in range(1, len(instrs)):
                 instr = instrs[k]

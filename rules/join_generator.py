@@ -163,9 +163,11 @@ class JoinGenerator(Rule):
                 found = makes_generator[id(unit)] = any(child.kind is ScopeKind.GENEXPR for child in unit.children)
             return found and _generator_unit(instr) is not None
 
+        # the generator is a code object of the calling unit: units making none are not decoded
+        units = [u for u in units_naming(file.bytecode.units, self.requires_names) if any(c.kind is ScopeKind.GENEXPR for c in u.children)]
         return SiteIndex(
             Site(site.unit, site.instr, site.loop, _calls_per_item(_generator_unit(site.instr)))
-            for site in all_sites(units_naming(file.bytecode.units, self.requires_names), (Kind.CALL,), joins_generator)
+            for site in all_sites(units, (Kind.CALL,), joins_generator)
         )
 
     def check(self, node: cst.CSTNode, ctx: NodeContext, evidence: SiteIndex) -> Iterable[Report]:

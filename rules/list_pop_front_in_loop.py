@@ -147,6 +147,8 @@ class ListPopFrontInLoop(Rule):
 
     def evidence(self, file: FileContext) -> SiteIndex:
         def is_front_call(unit, instr) -> bool:
+            if instr.argval not in (1, 2):
+                return False  # `pop(0)`, `insert(0, x)`: no stack walk for other calls
             shape = call_shape(instr)
             if shape is None or shape.star or shape.keywords or shape.callee is None:
                 return False

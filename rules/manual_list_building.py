@@ -324,8 +324,14 @@ def _next_real(instrs, index: int):
 
 def _collecting_sites(file: FileContext):
     def collects(unit, instr) -> bool:
-        if instr.kind is Kind.CALL and _METHODS.keys().isdisjoint(unit.code.co_names):
-            return False  # a unit that never names append/add has no such call
+        if instr.kind is Kind.CALL:
+            if instr.argval != 1:
+                return False  # `.append(x)` takes one argument: no stack walk for other calls
+            if _METHODS.keys().isdisjoint(unit.code.co_names):
+                return False  # a unit that never names append/add has no such call
+            following = _next_real(unit.instrs, instr.index)
+            if following is None or following.kind is not Kind.POP:
+                return False  # the call's result is used
         return _collected_name(instr) is not None
 
     for site in hot_sites(file.bytecode.units, (Kind.CALL, Kind.SUBSCR_STORE), collects):

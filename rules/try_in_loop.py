@@ -153,7 +153,7 @@ class TryInLoop(Rule):
 
     def evidence(self, file: FileContext) -> SiteIndex:
         lines = file.source.lines
-        try_lines = {n for n, text in enumerate(lines, 1) if text.lstrip().startswith("try:")}
+        try_lines = {n for n, text in enumerate(lines, 1) if "try:" in text and text.lstrip().startswith("try:")}
         if not try_lines:
             return SiteIndex(())
         sites: List[Site] = []
