@@ -54,6 +54,8 @@ class FileContext:
     config: Config
     _bytecode: Optional[bytecode.ModuleBytecode] = field(default=None, repr=False)
     _memo: Dict[Tuple[str, int], Tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    # ``ast`` trees syntax.run parsed, by region: (module, the ranges left out of its text)
+    ast_regions: Dict[Tuple[int, int], Tuple[Any, Tuple[Tuple[int, int], ...]]] = field(default_factory=dict, repr=False)
 
     @property
     def bytecode(self) -> bytecode.ModuleBytecode:
@@ -286,7 +288,7 @@ def _lint(source: bytes, path: str, config: Config, rules: Sequence[Rule]) -> Fi
     # methods of a region's classes that hold no evidence are left out of its tree (regions.py)
     blanks = {} if whole else regions.blank_members(file.bytecode, spans, wanted, text.lines)
     if not whole:
-        regions.leave_out_statements(spans, blanks, dispatch, text.lines)
+        regions.leave_out_statements(spans, blanks, dispatch, text.lines, file.ast_regions)
 
     enabled_gc = gc.isenabled()
     gc.disable()  # parsing allocates millions of small objects: collections only slow it down

@@ -132,6 +132,7 @@ def blank_statements(
     keep: Iterable[int],
     read_whole: Iterable[int] = (),
     blanks: Sequence[Tuple[int, int]] = (),
+    parsed: Any = None,
 ) -> List[Tuple[int, int]]:
     """The (first, last) line ranges of statements to leave out of the region's tree.
 
@@ -145,9 +146,13 @@ def blank_statements(
     of libcst's cost, in the region's text with *blanks* (methods already left out) emptied.
     Returns every range to leave out: *blanks* and these, or these alone where *blanks* leave
     text that does not parse (a method alone in an ``if``), or [] where the region does not
-    parse alone."""
+    parse alone. *parsed*: the region's tree already parsed, with the ranges left out of its
+    text; used when those lie within *blanks* (its other statements are the same)."""
     try:
-        module = quiet_parse(region_text(lines, first, last, blanks))
+        if parsed is not None and all(_within(span, blanks) for span in parsed[1]):
+            module = parsed[0]
+        else:
+            module = quiet_parse(region_text(lines, first, last, blanks))
         base = list(blanks)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         try:
@@ -219,6 +224,10 @@ def quiet_parse(text: str) -> Any:
         return ast.parse(text)
 
 
+def _within(span: Tuple[int, int], ranges: Sequence[Tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in ranges)
+
+
 def _declares(statement: Any) -> bool:
     """A statement the bytecode does not show but checks read: `global x`, `nonlocal x`, an
     annotation without a value (`x: int` makes `x` a local of the function)."""
@@ -240,10 +249,11 @@ def _blocks(statement: Any) -> List[list]:
     return [b for b in found if isinstance(b, list) and b]
 
 
-def leave_out_statements(spans, blanks, dispatch, lines) -> None:
+def leave_out_statements(spans, blanks, dispatch, lines, parsed=None) -> None:
     """Leave out of each region the statements no rule reads (``blank_statements``, which also
     checks the methods ``blank_members`` leaves out): *blanks* gets the ranges of each region.
-    *dispatch*: the engine's node type -> [(rule, evidence, lines)]."""
+    *dispatch*: the engine's node type -> [(rule, evidence, lines)]; *parsed*: ``ast`` trees
+    of regions already parsed (syntax.run), by (first, last)."""
     local: set = set()
     shared: set = set()
     seen: set = set()
@@ -266,7 +276,8 @@ def leave_out_statements(spans, blanks, dispatch, lines) -> None:
         if last - first < SMALL_REGION or not keep:
             continue  # too small to gain what reading its statements costs
         dropped = blank_statements(
-            lines, first, last, keep, [n for n in shared if first <= n <= last], blanks.get((first, last), ())
+            lines, first, last, keep, [n for n in shared if first <= n <= last], blanks.get((first, last), ()),
+            (parsed or {}).get((first, last)),
         )
         if dropped:
             blanks[(first, last)] = dropped

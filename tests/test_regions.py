@@ -106,6 +106,29 @@ def test_blank_statements_keeps_statements_holding_a_line():
     assert regions.blank_statements(["x = (\n"], 1, 1, [1]) == []  # does not parse alone
 
 
+def test_blank_statements_reads_a_tree_parsed_with_fewer_lines_left_out(monkeypatch):
+    import ast
+
+    source = (
+        "class C:\n    def a(self):\n        return 1\n\n    def b(self, xs):\n        n = 0\n"
+        "        m = 1\n        for x in xs:\n            n += x\n        return n\n"
+    )
+    lines = source.splitlines(True)
+    blanks = [(2, 4)]  # method a, left out of the libcst text
+    expected = regions.blank_statements(lines, 1, len(lines), [9], (), blanks)
+    parsed = (ast.parse(source), ())  # parsed with nothing left out
+    monkeypatch.setattr(regions, "quiet_parse", lambda text: pytest.fail("parsed again"))
+    reused = regions.blank_statements(lines, 1, len(lines), [9], (), blanks, parsed)
+
+    def covered(ranges):
+        return {n for start, end in ranges for n in range(start, end + 1)}
+
+    assert covered(reused) == covered(expected)  # the same lines left out (a's twice, harmless)
+    assert (6, 6) in expected and (7, 7) in expected  # b's statements outside the loop
+    with pytest.raises(BaseException):  # a tree with more left out than libcst's text: not used
+        regions.blank_statements(lines, 1, len(lines), [9], (), [], (parsed[0], ((2, 4),)))
+
+
 PROLOGUE = "".join(f"    v{i} = str({i}).upper()\n" for i in range(50))
 FUNCTION = (
     "def f(xs):\n"
