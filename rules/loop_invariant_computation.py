@@ -541,8 +541,9 @@ def _ast_assigned(loop: ast.AST) -> Set[str]:
 
 
 def _ast_invariant(expr: ast.AST, assigned: Set[str]) -> bool:
-    """``_invariant``, looser: constants of any type, any call."""
-    if isinstance(expr, ast.Constant):
+    """``_invariant``, looser: constants of any type, any call or f-string, any tuple or
+    starred index (`d[k,]`, `x[*a]` are one index to libcst)."""
+    if isinstance(expr, (ast.Constant, ast.Call, ast.JoinedStr)):
         return True
     if isinstance(expr, ast.Name):
         return expr.id not in assigned
@@ -551,8 +552,11 @@ def _ast_invariant(expr: ast.AST, assigned: Set[str]) -> bool:
     if isinstance(expr, ast.BinOp):
         return _ast_invariant(expr.left, assigned) and _ast_invariant(expr.right, assigned)
     if isinstance(expr, ast.Subscript):
-        return not isinstance(expr.slice, (ast.Slice, ast.Tuple)) and _ast_invariant(expr.value, assigned) and _ast_invariant(expr.slice, assigned)
-    return isinstance(expr, ast.Call)
+        index = expr.slice
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        parts = [part.value if isinstance(part, ast.Starred) else part for part in parts]
+        return not isinstance(index, ast.Slice) and _ast_invariant(expr.value, assigned) and all(_ast_invariant(p, assigned) for p in parts)
+    return False
 
 
 def _ast_invariant_call(node: ast.Call, assigned: Set[str]) -> bool:
