@@ -78,6 +78,12 @@ class FixSpec:
     # after all: the finding then has no fix.
     build: Optional[Callable[[], Optional[Mapping[cst.CSTNode, Any]]]] = None
 
+    @classmethod
+    def described(cls, safe: bool, description: str, priority: int = 0) -> "FixSpec":
+        """A fix as a check on ``ast`` trees offers it (``Rule.check_syntax``): described, its
+        text never built there (the engine renders fix text from the libcst check only)."""
+        return cls({}, safe=safe, description=description, priority=priority, build=_never_built)
+
     @property
     def offered(self) -> bool:
         return bool(self.replacements) or self.build is not None
@@ -87,6 +93,10 @@ class FixSpec:
         if self.replacements or self.build is None:
             return self.replacements or None
         return self.build() or None
+
+
+def _never_built() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,7 @@ class Rule:
         condition: False is a promise that it reports nothing there. The engine then drops the
         evidence on the node's lines, unless another screened node holding them (an inner loop)
         passes; so a screened rule's ``check`` must report only on the twins of its
-        ``screen_types`` nodes, from evidence inside them. ``tests/test_syntax.py`` runs every
+        ``screen_types`` nodes, from evidence inside them. ``tests/test_screens.py`` runs every
         example with and without the screen."""
         return True
 

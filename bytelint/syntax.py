@@ -181,11 +181,9 @@ def run(file: Any, reporting: Sequence[Tuple[Any, Any]], screening: Sequence[Tup
         modules = [(regions.quiet_parse(region_text(lines, first, last, blanks.get((first, last), ()))), first - 1) for first, last in spans]
     except _PARSE_ERRORS:  # a region that does not parse alone: the whole file
         modules = [(regions.quiet_parse("".join(lines)), 0)]
-    else:
-        trees = getattr(file, "ast_regions", None)
-        if trees is not None:  # regions.blank_statements may read them again
-            for (first, last), (module, _offset) in zip(spans, modules):
-                trees[(first, last)] = (module, tuple(blanks.get((first, last), ())))
+    else:  # regions.blank_statements may read them again
+        for (first, last), (module, _offset) in zip(spans, modules):
+            file.ast_regions[(first, last)] = (module, tuple(blanks.get((first, last), ())))
     for module, offset in modules:
         walk.run(module, offset)
     return (walk.found if walk.placeable else None), walk.kept()

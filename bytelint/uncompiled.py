@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from . import bytecode
+from . import bytecode, regions
 from .results import FileResult
 from .source import SourceText
 from .versions import format_version
@@ -48,16 +48,10 @@ def _compiler_error(source: str, message: str) -> bool:
     """Does this interpreter's parser accept the file, so that compile() failed in a later
     stage (a misplaced or unknown `from __future__` import, `return` outside a function, a
     duplicate argument)? Newer syntax fails in the parser; these errors are the file's own."""
-    import ast
-
     if any(text in message for text in _LIFTED_LATER):
         return False
-    import warnings
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the file's own SyntaxWarnings are not ours to print
-            ast.parse(source)
+        regions.quiet_parse(source)  # the file's own SyntaxWarnings are not ours to print
     except Exception:  # SyntaxError, or too deep for this parser: leave it to libcst
         return False
     return True

@@ -258,7 +258,7 @@ class AttributeLookupInLoop(Rule):
         nested_while = isinstance(node, ast.While) and bool(ctx.loops)
         for chain, message, facts in self._findings(ctx.file, sites, scan, in_test, nested_while):
             local = fresh_name(chain.rsplit(".", 1)[1], scope_names(sites[0].owner))
-            fix = FixSpec({}, safe=False, description=f"bind {local} = {chain} before the loop", build=_no_text)
+            fix = FixSpec.described(safe=False, description=f"bind {local} = {chain} before the loop")
             yield Report(None, message, span=ctx.span(scan.first_use[chain].node), evidence=facts, fix=fix)
 
     @staticmethod
@@ -486,10 +486,6 @@ class _LoopScan(cst.CSTVisitor):
 
 
 # --- the same reads on ``ast`` (``check_syntax``) ------------------------------------------
-
-
-def _no_text() -> None:
-    return None  # text output only says that the fix exists: ``check`` builds it
 
 
 def _ast_few_iterations(loop: ast.AST, most: int = 100) -> bool:

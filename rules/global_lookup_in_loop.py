@@ -233,7 +233,7 @@ class GlobalLookupInLoop(Rule):
     def _fix_offer(self, names, owner) -> FixSpec:
         """The fix as ``_fix`` describes it, without its text (``check_syntax``: no libcst tree)."""
         listing = ", ".join(f"{local} = {name}" for local, name in self._bindings(names, owner).items())
-        return FixSpec({}, safe=False, description=f"bind {listing} before the loop", priority=-1, build=_no_text)
+        return FixSpec.described(safe=False, description=f"bind {listing} before the loop", priority=-1)
 
     def _fix(self, node, ctx: NodeContext, names, owner) -> Optional[FixSpec]:
         """Bind the names before the OUTERMOST loop of the function that holds this one: a
@@ -268,11 +268,6 @@ class GlobalLookupInLoop(Rule):
 
         listing = ", ".join(f"{local} = {name}" for local, name in bindings.items())
         return FixSpec({}, safe=False, description=f"bind {listing} before the loop", priority=-1, build=build)
-
-
-
-def _no_text():
-    return None  # never called: the engine renders fix text from the libcst check only
 
 
 def _attribute_root(unit, instr) -> bool:
